@@ -1,0 +1,54 @@
+package dev.billionllm.core.lm;
+
+import dev.billionllm.core.config.ModelConfig;
+
+/**
+ * A causal language model on some backend: token ids in, next-token logits out, with a KV cache
+ * that the caller owns. Implemented by each backend (PyTorch, ONNX Runtime) and by
+ * {@code dev.billionllm.core.testing.ScriptedLM}; everything above it (Generator, benchmarks,
+ * speculative decoding) is written once against this interface.
+ *
+ * <pre>{@code
+ * try (KvCache cache = lm.newCache(1, 64)) {
+ *     Logits prefill = lm.forward(TokenBatch.of(promptIds), cache, LogitsMode.LAST);
+ *     Logits next = lm.forward(TokenBatch.of(new int[] {token}), cache, LogitsMode.LAST);
+ * }
+ * }</pre>
+ *
+ * <p>Thread safety: the weights are read-only, so several threads may call {@code forward} at
+ * once as long as each uses its own {@link KvCache}.
+ */
+public interface CausalLM extends AutoCloseable {
+
+    /** The architecture this model was built from. */
+    ModelConfig config();
+
+    /**
+     * Number of ids the model may produce: the tokenizer's vocabulary when known. Logits are
+     * {@code config().vocabSize()} wide, which checkpoints pad past the tokenizer; ids at or past
+     * this bound must never be sampled.
+     */
+    int usableVocabSize();
+
+    /**
+     * A new, empty cache.
+     *
+     * @param batchSize rows
+     * @param capacity positions each row can hold (prompt plus generated tokens), preallocated
+     */
+    KvCache newCache(int batchSize, int capacity);
+
+    /**
+     * Runs new tokens through the model, appends their keys and values to {@code cache} and
+     * returns logits.
+     *
+     * @param batch new tokens per row (all rows the same length; padding marked in its mask)
+     * @param cache the rows' cache, created by this model's {@link #newCache}
+     * @param mode which positions' logits to return
+     */
+    Logits forward(TokenBatch batch, KvCache cache, LogitsMode mode);
+
+    /** Frees the weights. Does not throw. */
+    @Override
+    void close();
+}

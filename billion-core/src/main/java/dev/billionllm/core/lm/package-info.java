@@ -1,0 +1,6 @@
+/**
+ * The language-model contract every backend implements: {@link dev.billionllm.core.lm.CausalLM},
+ * its {@link dev.billionllm.core.lm.KvCache}, inputs ({@link dev.billionllm.core.lm.TokenBatch})
+ * and outputs ({@link dev.billionllm.core.lm.Logits}). No engine types appear here.
+ */
+package dev.billionllm.core.lm;
