@@ -84,7 +84,7 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
         } catch (IOException | IllegalStateException | NumberFormatException e) {
             // MalformedJsonException and nesting-limit errors are IOExceptions; wrong token types
             // are IllegalStateException; an integer overflow is NumberFormatException.
-            throw new WeightLoadException(file + ": invalid JSON header: " + e.getMessage(), e);
+            throw new WeightLoadException(file + ": invalid JSON header: " + jsonProblem(e), e);
         }
         checkSpans(file, tensors, dataSize);
         return new SafetensorsHeader(tensors, metadata);
@@ -234,6 +234,16 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
             case END_DOCUMENT -> "the end of the header";
             default -> token.toString();
         };
+    }
+
+    /** Gson's message without its advice to go lenient and its troubleshooting link. */
+    static String jsonProblem(Exception e) {
+        String message = String.valueOf(e.getMessage());
+        int newline = message.indexOf('\n');
+        if (newline >= 0) {
+            message = message.substring(0, newline);
+        }
+        return message.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept ", "");
     }
 
     static WeightLoadException fail(String file, String problem) {

@@ -149,7 +149,7 @@ public final class ShardedSafetensors implements SafetensorsSource {
             }
             return root.getAsJsonObject();
         } catch (IOException | JsonParseException | IllegalStateException e) {
-            throw new WeightLoadException(file + ": invalid JSON: " + e.getMessage(), e);
+            throw new WeightLoadException(file + ": invalid JSON: " + SafetensorsHeader.jsonProblem(e), e);
         }
     }
 
