@@ -19,6 +19,13 @@ import java.util.Arrays;
  * System.out.print(d.flush());
  * }</pre>
  *
+ * <p>The deltas concatenate to {@code decode(allIds)} for any stream whose byte-fallback runs are
+ * valid UTF-8 (everything a tokenizer produces from real text, and what models generate in
+ * practice). One exception, inherent to streaming: the Rust {@code ByteFallback} decoder turns a
+ * whole run of {@code <0xNN>} tokens into U+FFFDs if any byte of the run is invalid, so characters
+ * already emitted from the start of such a run are not taken back; {@link #flush()} emits an
+ * incomplete tail as decode() shows it (U+FFFD).
+ *
  * <p>Not thread-safe: one instance per stream.
  */
 public final class StreamingDecoder implements IncrementalDecoder {
