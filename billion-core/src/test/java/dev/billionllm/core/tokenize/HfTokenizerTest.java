@@ -142,6 +142,16 @@ class HfTokenizerTest {
     }
 
     @Test
+    void addedTokenWithAGapInIdsIsRejected(@TempDir Path dir) throws IOException {
+        withConfig(dir, """
+                {"added_tokens_decoder": {"900": {"content": "<|far|>", "special": true}}}""");
+        assertThatThrownBy(() -> HfTokenizer.load(dir))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("tokenizer_config.json").hasMessageContaining("<|far|>")
+                .hasMessageContaining("900").hasMessageContaining("[706]");
+    }
+
+    @Test
     void missingFolderAndFilesAreNamed(@TempDir Path dir) throws IOException {
         Path nowhere = dir.resolve("nowhere");
         assertThatThrownBy(() -> HfTokenizer.load(nowhere))
