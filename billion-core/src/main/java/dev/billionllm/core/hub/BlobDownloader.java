@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
@@ -196,15 +197,28 @@ final class BlobDownloader {
         if (options.quiet()) {
             return null;
         }
-        boolean big = size >= (1 << 20);
+        String unit = size >= (1 << 20) ? "MiB" : size >= (10 << 10) ? "KiB" : "B";
+        long scale = size >= (1 << 20) ? 1 << 20 : size >= (10 << 10) ? 1 << 10 : 1;
+        // An explicit consumer on System.err: the library's default probes the terminal through
+        // jline, which is slow to start and writes past a redirected System.err.
         return new ProgressBarBuilder()
                 .setTaskName(name.length() > 40 ? "..." + name.substring(name.length() - 37) : name)
                 .setInitialMax(size)
-                .setUnit(big ? "MiB" : "KiB", big ? 1 << 20 : 1 << 10)
+                .setUnit(unit, scale)
                 .showSpeed()
                 .startsFrom(start, Duration.ZERO)
                 .setUpdateIntervalMillis(250)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err, terminalWidth()))
                 .build();
+    }
+
+    private static int terminalWidth() {
+        try {
+            int columns = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "100").trim());
+            return Math.max(40, Math.min(columns, 200));
+        } catch (NumberFormatException e) {
+            return 100;
+        }
     }
 
     private static boolean contentRangeStartsAt(HttpResponse<?> r, long offset) {
