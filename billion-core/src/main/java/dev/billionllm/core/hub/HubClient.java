@@ -60,8 +60,9 @@ public final class HubClient {
         this(HubOptions.fromEnvironment());
     }
 
+    /** A client that resolves model spec ids through {@link ModelResolver#specs()}. */
     public HubClient(HubOptions options) {
-        this(options, ModelResolver.repoIdsOnly());
+        this(options, ModelResolver.specs());
     }
 
     /** @param resolver maps model spec ids to repos; ids it does not know are taken as repo ids */
@@ -98,10 +99,32 @@ public final class HubClient {
             repo = RepoId.of(ref.repoId());
             revision = request.revision() != null ? request.revision() : ref.revision();
         } else {
-            repo = RepoId.of(request.id());
+            repo = repoIdOrHint(request.id());
             revision = request.revision() != null ? request.revision() : DEFAULT_REVISION;
         }
-        return snapshot(repo, revision, request.filter(), request.refresh());
+        try {
+            return snapshot(repo, revision, request.filter(), request.refresh());
+        } catch (HubException e) {
+            if (ref == null && e.reason() == Reason.REPO_NOT_FOUND && !request.id().contains("/")) {
+                throw new HubException(e.reason(), e.getMessage() + " \"" + request.id()
+                        + "\" is not a known model id either" + knownIds() + ".", e);
+            }
+            throw e;
+        }
+    }
+
+    private RepoId repoIdOrHint(String id) {
+        try {
+            return RepoId.of(id);
+        } catch (HubException e) {
+            throw new HubException(e.reason(), e.getMessage() + "; \"" + id + "\" is not a known model id either"
+                    + knownIds() + ".", e);
+        }
+    }
+
+    private String knownIds() {
+        List<String> ids = resolver.knownIds();
+        return ids.isEmpty() ? "" : " (known ids: " + String.join(", ", ids) + ")";
     }
 
     /**

@@ -397,4 +397,41 @@ class HubClientTest {
                 .satisfies(e -> assertThat(((HubException) e).reason()).isEqualTo(Reason.ENTRY_NOT_FOUND))
                 .hasMessageContaining("absent.json");
     }
+
+    @Test
+    void progressBarsGoToStderrUnlessQuiet() throws IOException {
+        java.io.PrintStream oldErr = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+            new HubClient(options().optQuiet(false).build()).download(REPO);
+            new HubClient(options().optCacheDir(tmp.resolve("quiet")).build()).downloadFile(REPO, "main", "README.md");
+        } finally {
+            System.setErr(oldErr);
+        }
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("model.safetensors").contains("tokenizer.json").doesNotContain("README.md");
+    }
+
+    @Test
+    void specRegistryResolvesIdsAndPinsRevisions() {
+        var registry = new dev.billionllm.core.spec.ModelRegistry().register(dev.billionllm.core.spec.ModelSpec.builder()
+                .setId("tiny-test").setRepoId(REPO).setFamily(dev.billionllm.core.config.Family.LLAMA)
+                .optRevision(COMMIT).build());
+        HubClient client = new HubClient(options().build(), ModelResolver.specs(registry));
+        assertThat(client.download("tiny-test")).isEqualTo(repoDir().resolve("snapshots").resolve(COMMIT));
+        // the repo id of a registered spec gets the spec's pinned revision too
+        assertThat(ModelResolver.specs(registry).resolve(REPO)).contains(new ModelResolver.RepoRef(REPO, COMMIT));
+        // an unknown bare id: the Hub says no, and the message lists the ids that exist
+        assertThatThrownBy(() -> client.download("tinyllamma"))
+                .hasMessageContaining("not found").hasMessageContaining("known ids: tiny-test");
+        assertThatThrownBy(() -> client.download("not a/valid id"))
+                .hasMessageContaining("known ids: tiny-test");
+    }
+
+    @Test
+    void seedSpecsPointAtTheRealRepos() {
+        assertThat(ModelResolver.specs().resolve("tinyllama").map(ModelResolver.RepoRef::repoId))
+                .contains("TinyLlama/TinyLlama-1.1B-Chat-v1.0");
+    }
 }
