@@ -306,7 +306,7 @@ final class FakeHub implements AutoCloseable {
             return;
         }
         if (stallsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-            out.write(data, (int) start, Math.min(1000, (int) length));
+            out.write(data, (int) start, (int) Math.min(1000, length / 2));
             out.flush();
             try {
                 Thread.sleep(3000);

@@ -247,8 +247,14 @@ class HubClientTest {
     void stalledTransferTimesOutAndIsRetried() throws IOException {
         hub.stallsLeft.set(1);
         HubOptions opts = options().optReadTimeout(Duration.ofMillis(400)).optMaxRetries(2).build();
+        long start = System.nanoTime();
         Path snapshot = new HubClient(opts).download(REPO);
         assertThat(Files.readAllBytes(snapshot.resolve("config.json"))).isEqualTo(tiny.files.get("config.json"));
+        // the first body stopped half-way; the watchdog gave up after 0.4 s (the server hangs for
+        // 3 s) and the retry resumed where the bytes stopped
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
+        assertThat(hub.requests("hub")).filteredOn(r -> r.method().equals("GET") && r.path().endsWith("/config.json"))
+                .extracting(FakeHub.Request::range).containsExactly(null, "bytes=" + tiny.files.get("config.json").length / 2 + "-");
     }
 
     @Test
