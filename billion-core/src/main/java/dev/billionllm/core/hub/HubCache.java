@@ -73,7 +73,8 @@ final class HubCache {
         Path p = dir.resolve(file).normalize();
         if (!p.startsWith(dir) || p.equals(dir)) {
             // Second line of defence after checkRepoFile: never hand out a path outside the snapshot.
-            HubNames.checkRepoFile(repo, "/" + file);
+            throw new HubException(HubException.Reason.INVALID_NAME, "Refusing repo file name \"" + file
+                    + "\" from " + repo + ": it resolves outside the snapshot folder " + dir);
         }
         return p;
     }
