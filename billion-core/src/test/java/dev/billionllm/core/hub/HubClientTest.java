@@ -147,9 +147,11 @@ class HubClientTest {
 
     @Test
     void allFilesTakesEverythingButPicklesUnlessAskedFor() throws IOException {
+        tiny.file(".gitattributes", new byte[0]);
         HubClient client = new HubClient(options().build());
         Path snapshot = client.download(DownloadRequest.builder(REPO).optFilter(FileFilter.all()).build());
         assertThat(snapshot.resolve("README.md")).isRegularFile();
+        assertThat(snapshot.resolve(".gitattributes")).isRegularFile().isEmptyFile();
         assertThat(snapshot.resolve("pytorch_model.bin")).doesNotExist();
         Path nested = snapshot.resolve("extra/nested/info.json");
         String etag = etagOf(tiny, "extra/nested/info.json");
