@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.billionllm.core.chat.ChatMessage;
 import dev.billionllm.core.chat.ChatTemplates;
+import dev.billionllm.core.config.GenerationConfigParser;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.testing.Fixtures;
 import dev.billionllm.core.testing.ScriptedLM;
@@ -106,6 +107,34 @@ class FixtureTokenizerGenerationTest {
             int last = events.size() - 2;
             assertThat(events.get(last).text()).isEqualTo("😀");
             assertThat(events.subList(last - 3, last)).allSatisfy(e -> assertThat(e.text()).isEmpty());
+        }
+    }
+
+    /**
+     * A chat answer on tiny-llama32's tokenizer, template and generation_config.json (eos [1, 4])
+     * ends on {@code <|eot_id|>} with finish reason EOS, and the text leaves it out.
+     */
+    @Test
+    void llama32ChatEndsOnEotId() {
+        Path dir = Fixtures.dir("tiny-llama32");
+        JsonObject chat = ModelConfigParser.readJson(dir.resolve("golden.json")).getAsJsonObject("chat");
+        try (HfTokenizer tok = HfTokenizer.load(dir)) {
+            int eot = tok.tokenToId("<|eot_id|>");
+            int[] answer = tok.encode("i am a small model that counts to eight.", false);
+            int[] script = java.util.Arrays.copyOf(answer, answer.length + 1);
+            script[answer.length] = eot;
+            ScriptedLM lm = ScriptedLM.builder().optVocabSize(ModelConfigParser.parse(dir).vocabSize())
+                    .optUsableVocabSize(tok.vocabSize()).setScript(script).build();
+            Generator g = Generator.builder(lm).optTokenizer(tok).optChatTemplate(ChatTemplates.load(dir, tok)).build();
+            GenerationConfig c = GenerationConfig.fromDefaults(GenerationConfigParser.parse(dir)).toBuilder()
+                    .optMaxNewTokens(64).build();
+            List<TokenEvent> events = new ArrayList<>();
+            GenerationResult r = g.generate(Prompt.chat(messages(chat)), c, events::add);
+            assertThat(r.finishReason()).isEqualTo(FinishReason.EOS);
+            assertThat(r.tokenIds()).hasSize(script.length).last().isEqualTo(eot);
+            assertThat(r.text()).isEqualTo("i am a small model that counts to eight.");
+            assertThat(r.promptTokenCount()).isEqualTo(chat.getAsJsonArray("ids").size());
+            assertThat(events.get(events.size() - 1).finishReason()).isEqualTo(FinishReason.EOS);
         }
     }
 }
