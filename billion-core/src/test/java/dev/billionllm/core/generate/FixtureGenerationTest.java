@@ -122,4 +122,33 @@ class FixtureGenerationTest {
             assertThat(viaTemplate.text()).isNotBlank();
         }
     }
+
+    /** One PtCausalLM shared by four threads: each generation equals the same one run alone. */
+    @Test
+    void concurrentGenerationsOnOneModelEqualSequentialOnes() throws Exception {
+        try (Loaded m = Loaded.open("tiny-tinyllama")) {
+            List<java.util.concurrent.Callable<GenerationResult>> jobs = new ArrayList<>();
+            String[] prompts = {"the cat sat on", "counting: one two three", "one plus two is",
+                "question: what colour is the sky? answer:"};
+            for (int i = 0; i < 8; i++) {
+                String p = prompts[i % prompts.length];
+                GenerationConfig c = i < 4 ? greedy(12)
+                        : greedy(12).toBuilder().optTemperature(0.9).optTopK(40).optSeed(i).build();
+                jobs.add(() -> m.generator.generate(p, c));
+            }
+            List<GenerationResult> sequential = new ArrayList<>();
+            for (var job : jobs) {
+                sequential.add(job.call());
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                var futures = pool.invokeAll(jobs);
+                for (int i = 0; i < jobs.size(); i++) {
+                    assertThat(futures.get(i).get().tokenIds()).as("job %d", i).isEqualTo(sequential.get(i).tokenIds());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
 }
