@@ -18,7 +18,7 @@ import java.util.jar.JarFile;
 /**
  * Locates the bundled fixtures: under {@code ${billion.root}/testdata} (set by surefire) inside
  * this repository, else on the classpath, where billion-core's test-jar carries the tiny models
- * (extracted once per JVM to a temporary folder, since models load from files).
+ * (extracted once per JVM to a temporary folder, deleted at exit, since models load from files).
  *
  * <pre>{@code
  * <dependency>
@@ -99,12 +99,21 @@ public final class Fixtures {
         throw new IllegalStateException("cannot read fixture " + name + " from " + marker);
     }
 
+    private static void deleteQuietly(Path dir) {
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // best effort at JVM exit: a leftover temp folder is harmless
+        }
+    }
+
     private static Path extract(URL marker, String prefix, String name) {
         try {
             JarURLConnection connection = (JarURLConnection) marker.openConnection();
             connection.setUseCaches(false);
             try (JarFile jar = connection.getJarFile()) {
                 Path out = Files.createTempDirectory("billion-fixture-");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(out)));
                 int files = 0;
                 for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements();) {
                     JarEntry entry = e.nextElement();
