@@ -76,6 +76,10 @@ class FixtureGenerationTest {
                 assertThat(r.finishReason()).isEqualTo(FinishReason.LENGTH);
                 assertThat(r.text()).isEqualTo(gen.get("greedy_text").getAsString());
                 assertThat(String.join("", events.stream().map(TokenEvent::text).toList())).isEqualTo(r.text());
+                GenerationResult.Timings t = r.timings();
+                System.out.printf("%s %-45s ttft %6.1f ms, prefill %7.0f tok/s, decode %6.0f tok/s%n", fixture,
+                        gen.get("prompt"), t.timeToFirstToken().toNanos() / 1e6, t.prefillTokensPerSecond(),
+                        t.decodeTokensPerSecond());
             }
         }
     }
