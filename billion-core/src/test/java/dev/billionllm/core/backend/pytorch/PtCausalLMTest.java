@@ -5,15 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.billionllm.core.backend.Backend;
+import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
-import dev.billionllm.core.model.WeightReader;
+import dev.billionllm.core.io.safetensors.Safetensors;
+import dev.billionllm.core.io.safetensors.SafetensorsSource;
 import dev.billionllm.core.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,19 +30,17 @@ class PtCausalLMTest {
     private static final double TOL = 1e-4;
 
     /** A fixture's model, goldens and usable vocabulary. */
-    record Fixture(String name, CausalLM lm, JsonObject golden, StopgapSafetensors tensors) implements AutoCloseable {
+    record Fixture(String name, CausalLM lm, JsonObject golden, SafetensorsSource tensors) implements AutoCloseable {
         static Fixture open(String name) {
             Path dir = Fixtures.dir(name);
-            ModelConfig config = ModelConfigParser.parse(dir);
-            CausalLM lm;
-            try (StopgapSafetensors weights = new StopgapSafetensors(dir.resolve("model.safetensors"))) {
-                // One intra-op thread: the tiny models gain nothing from more, and the build machine's
-                // cores are shared, where spinning worker threads make every op slower.
-                lm = PtCausalLM.load(config, WeightReader.of(weights, dir.toString()),
-                        LoadOptions.defaults().withUsableVocabSize(tokenizerSize(dir)).withThreads(1));
-            }
+            Backend backend = Backends.get("pytorch");
+            assertThat(backend.canLoad(dir)).isTrue();
+            // One intra-op thread: the tiny models gain nothing from more, and the build machine's
+            // cores are shared, where spinning worker threads make every op slower.
+            CausalLM lm = backend.load(dir, ModelConfigParser.parse(dir),
+                    LoadOptions.defaults().withUsableVocabSize(tokenizerSize(dir)).withThreads(1));
             return new Fixture(name, lm, ModelConfigParser.readJson(dir.resolve("golden.json")),
-                    new StopgapSafetensors(dir.resolve("golden.safetensors")));
+                    Safetensors.open(dir.resolve("golden.safetensors")));
         }
 
         int[] ids(String key) {
@@ -50,6 +50,7 @@ class PtCausalLMTest {
         @Override
         public void close() {
             lm.close();
+            tensors.close();
         }
     }
 
