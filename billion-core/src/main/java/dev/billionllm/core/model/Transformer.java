@@ -92,9 +92,10 @@ public final class Transformer {
                     + " tie_word_embeddings false; set it to true if the output projection is the embedding");
         }
         RotaryEmbedding rope = new RotaryEmbedding(config.rope(), config.headDim());
+        NDArray rotateHalf = rope.rotateHalfMatrix(manager);
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(l.layer(names, i, rope));
+            layers.add(l.layer(names, i, rotateHalf));
         }
         Norm finalNorm = l.norm(names.finalNorm());
         return new Transformer(config, embedding, layers, finalNorm, Linear.of(head, null), rope);
@@ -187,7 +188,7 @@ public final class Transformer {
             }
         }
 
-        DecoderLayer layer(WeightNames names, int i, RotaryEmbedding rope) {
+        DecoderLayer layer(WeightNames names, int i, NDArray rotateHalf) {
             long h = c.hiddenSize();
             long q = (long) c.numAttentionHeads() * c.headDim();
             long kv = (long) c.numKeyValueHeads() * c.headDim();
@@ -202,21 +203,17 @@ public final class Transformer {
                 qkv = fused(names.qkv(i), new long[] {q, kv, kv}, h, c.qkvBias());
             }
             Linear out = linear(names.attentionOutput(i), h, q, c.outputBias());
-            Norm qNorm = null;
-            Norm kNorm = null;
+            Norm qkNorm = null;
             if (c.qkNorm()) {
-                String[] qs = new String[c.numAttentionHeads()];
-                for (int j = 0; j < qs.length; j++) {
-                    qs[j] = names.qNorm(i, j);
+                // q heads then k heads, matching the [q | k] head order inside Attention.
+                int qHeads = c.numAttentionHeads();
+                String[] prefixes = new String[qHeads + c.numKeyValueHeads()];
+                for (int j = 0; j < prefixes.length; j++) {
+                    prefixes[j] = j < qHeads ? names.qNorm(i, j) : names.kNorm(i, j - qHeads);
                 }
-                String[] ks = new String[c.numKeyValueHeads()];
-                for (int j = 0; j < ks.length; j++) {
-                    ks[j] = names.kNorm(i, j);
-                }
-                qNorm = perHead(qs);
-                kNorm = perHead(ks);
+                qkNorm = perHead(prefixes);
             }
-            Attention attention = new Attention(c, qkv, out, qNorm, kNorm, rope);
+            Attention attention = new Attention(c, qkv, out, qkNorm, rotateHalf);
 
             long inter = c.intermediateSize();
             Linear up = c.mlpKind() == MlpKind.GATED

@@ -282,7 +282,6 @@ class PtCausalLMTest {
                 int arrays = 0;
                 for (int s = 0; s < warmup + steps; s++) {
                     if (s == warmup) {
-                        System.gc();
                         before = rssKb();
                         arrays = ((PtCausalLM) lm).liveArrays();
                     }
@@ -293,7 +292,6 @@ class PtCausalLMTest {
                     int next = argmax(logits.values(), 0, lm.usableVocabSize());
                     logits = lm.forward(TokenBatch.of(next), cache, LogitsMode.LAST);
                 }
-                System.gc();
                 long after = rssKb();
                 System.out.printf("RSS before %d decode steps: %d kB, after: %d kB (growth %d kB); live arrays %d -> %d%n",
                         steps, before, after, after - before, arrays, ((PtCausalLM) lm).liveArrays());
