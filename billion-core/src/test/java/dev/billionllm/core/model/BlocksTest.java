@@ -31,6 +31,26 @@ class BlocksTest {
     }
 
     @Test
+    void loadPassesEveryProjectionThroughTheHook() {
+        java.nio.file.Path dir = dev.billionllm.core.testing.Fixtures.dir("tiny-tinyllama");
+        java.util.List<String> roles = new java.util.ArrayList<>();
+        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager();
+                dev.billionllm.core.io.safetensors.SafetensorsSource weights =
+                        dev.billionllm.core.io.safetensors.Safetensors.open(dir)) {
+            Transformer.load(dev.billionllm.core.config.ModelConfigParser.parse(dir),
+                    WeightReader.of(weights, dir.toString()), m, (role, base) -> {
+                        roles.add(role + " " + base.outFeatures() + "x" + base.inFeatures());
+                        return base;
+                    });
+        }
+        // 4 heads / 2 kv of 16 dims: qkv is 64 + 32 + 32 wide; gated MLP [gate | up] is 2 x 176.
+        assertThat(roles).containsExactly("layers.0.qkv 128x64", "layers.0.attention_output 64x64",
+                "layers.0.mlp_up 352x64", "layers.0.mlp_down 64x176", "layers.1.qkv 128x64",
+                "layers.1.attention_output 64x64", "layers.1.mlp_up 352x64", "layers.1.mlp_down 64x176",
+                "lm_head 768x64");
+    }
+
+    @Test
     void linearRopeDividesFrequenciesByTheFactor() {
         float[] plain = RotaryEmbedding.inverseFrequencies(RopeConfig.simple(10000), 16);
         float[] linear = RotaryEmbedding.inverseFrequencies(
