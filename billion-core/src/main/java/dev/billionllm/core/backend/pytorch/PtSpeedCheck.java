@@ -49,7 +49,9 @@ public final class PtSpeedCheck {
                         + " params (fp32 %.1f GB)%n", config.numHiddenLayers(), config.hiddenSize(),
                 config.numAttentionHeads(), config.numKeyValueHeads(), config.intermediateSize(),
                 config.vocabSize(), config.parameterCount() / 1e9, config.parameterCount() * 4 / 1e9);
-        System.out.printf("RSS before load: %d MB%n", rssMb());
+        // Timings on a shared machine mean little without its load next to them.
+        System.out.printf("RSS before load: %d MB; cores %d; load average %s%n", rssMb(),
+                Runtime.getRuntime().availableProcessors(), loadAverage());
         long t0 = System.nanoTime();
         try (PtCausalLM lm = PtCausalLM.load(config, randomWeights(), LoadOptions.defaults())) {
             System.out.printf("random weights on %s in %.1f s; RSS %d MB%n", lm.device(),
@@ -81,6 +83,7 @@ public final class PtSpeedCheck {
                                     + " = %.2f tok/s (%.0f ms/token); RSS %d MB%n", n, promptLength, prefill,
                             promptLength / prefill, decode, decodeSeconds, decode / decodeSeconds,
                             decodeSeconds * 1000 / decode, rssMb());
+                    System.out.printf("  load average %s%n", loadAverage());
                 }
             }
         }
@@ -118,6 +121,11 @@ public final class PtSpeedCheck {
             }
         }
         return best;
+    }
+
+    private static String loadAverage() throws IOException {
+        Path p = Path.of("/proc/loadavg");
+        return Files.isReadable(p) ? Files.readString(p).trim() : "n/a";
     }
 
     static long rssMb() throws IOException {
