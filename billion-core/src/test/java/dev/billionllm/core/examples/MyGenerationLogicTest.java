@@ -2,8 +2,8 @@ package dev.billionllm.core.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.generate.FinishReason;
@@ -11,10 +11,7 @@ import dev.billionllm.core.generate.GenerationConfig;
 import dev.billionllm.core.generate.GenerationResult;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.generate.Prompt;
-import dev.billionllm.core.io.safetensors.Safetensors;
-import dev.billionllm.core.io.safetensors.SafetensorsSource;
 import dev.billionllm.core.lm.CausalLM;
-import dev.billionllm.core.model.WeightReader;
 import dev.billionllm.core.testing.Fixtures;
 import dev.billionllm.core.testing.ScriptedLM;
 import dev.billionllm.core.testing.ScriptedTokenizer;
@@ -79,8 +76,7 @@ class MyGenerationLogicTest {
         Path dir = Fixtures.dir("tiny-tinyllama");
         ModelConfig config = ModelConfigParser.parse(dir);
         try (HfTokenizer tokenizer = HfTokenizer.load(dir);
-                SafetensorsSource weights = Safetensors.open(dir);
-                CausalLM lm = PtCausalLM.load(config, WeightReader.of(weights, dir.toString()),
+                CausalLM lm = Backends.get("pytorch").load(dir, config,
                         LoadOptions.defaults().withUsableVocabSize(tokenizer.vocabSize()))) {
             Generator generator = Generator.builder(lm).optTokenizer(tokenizer).build();
 

@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.chat.ChatTemplates;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
-import dev.billionllm.core.io.safetensors.Safetensors;
-import dev.billionllm.core.io.safetensors.SafetensorsSource;
 import dev.billionllm.core.lm.CausalLM;
-import dev.billionllm.core.model.WeightReader;
 import dev.billionllm.core.testing.Fixtures;
 import dev.billionllm.core.tokenize.HfTokenizer;
 import java.nio.file.Path;
@@ -23,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The Generator on the PyTorch backend against transformers' greedy goldens. */
+/** The Generator on the PyTorch backend (found through Backends) against transformers' greedy goldens. */
 class FixtureGenerationTest {
 
     /** A fixture model, its tokenizer and goldens. */
@@ -32,11 +29,9 @@ class FixtureGenerationTest {
             Path dir = Fixtures.dir(name);
             ModelConfig config = ModelConfigParser.parse(dir);
             HfTokenizer tok = HfTokenizer.load(dir);
-            CausalLM lm;
-            try (SafetensorsSource weights = Safetensors.open(dir)) {
-                lm = PtCausalLM.load(config, WeightReader.of(weights, dir.toString()),
-                        LoadOptions.defaults().withDevice("cpu").withUsableVocabSize(tok.vocabSize()));
-            }
+            // one torch thread: the test machines' cores are shared
+            CausalLM lm = Backends.get("pytorch").load(dir, config,
+                    LoadOptions.defaults().withDevice("cpu").withThreads(1).withUsableVocabSize(tok.vocabSize()));
             Generator g = Generator.builder(lm).optTokenizer(tok).optChatTemplate(ChatTemplates.load(dir, tok)).build();
             return new Loaded(lm, tok, g, ModelConfigParser.readJson(dir.resolve("golden.json")));
         }
