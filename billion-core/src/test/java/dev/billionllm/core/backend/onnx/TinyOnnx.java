@@ -13,6 +13,8 @@ final class TinyOnnx {
     /** TensorProto.DataType values. */
     static final int FLOAT = 1;
     static final int INT64 = 7;
+    static final int BOOL = 9;
+    static final int FLOAT16 = 10;
 
     private TinyOnnx() {}
 
@@ -45,13 +47,42 @@ final class TinyOnnx {
         return n.string(4, opType).bytes();
     }
 
+    /** A node with integer attributes given as name, value pairs. */
+    static byte[] node(String opType, String[] inputs, String[] outputs, Object... intAttributes) {
+        Proto n = new Proto().append(node(opType, inputs, outputs));
+        for (int a = 0; a < intAttributes.length; a += 2) {
+            // AttributeProto: name = 1, i = 3, type = 20 (INT = 2)
+            Proto attr = new Proto().string(1, (String) intAttributes[a])
+                    .varint(3, ((Number) intAttributes[a + 1]).longValue()).varint(20, 2);
+            n.message(5, attr.bytes());
+        }
+        return n.bytes();
+    }
+
+    /** An int64 initializer (TensorProto: dims = 1, data_type = 2, int64_data = 7, name = 8). */
+    static byte[] int64s(String name, long... values) {
+        Proto t = new Proto().varint(1, values.length).varint(2, INT64);
+        for (long v : values) {
+            t.varint(7, v);
+        }
+        return t.string(8, name).bytes();
+    }
+
     /** A model (IR 8, default opset 17) with one graph. */
     static byte[] model(byte[][] nodes, byte[][] inputs, byte[][] outputs) {
+        return model(nodes, new byte[0][], inputs, outputs);
+    }
+
+    /** A model (IR 8, default opset 17) with one graph and initializers. */
+    static byte[] model(byte[][] nodes, byte[][] initializers, byte[][] inputs, byte[][] outputs) {
         Proto graph = new Proto();
         for (byte[] n : nodes) {
             graph.message(1, n);
         }
         graph.string(2, "tiny");
+        for (byte[] i : initializers) {
+            graph.message(5, i);
+        }
         for (byte[] i : inputs) {
             graph.message(11, i);
         }
@@ -80,6 +111,11 @@ final class TinyOnnx {
         Proto message(int field, byte[] b) {
             raw(((long) field << 3) | 2);
             raw(b.length);
+            out.write(b, 0, b.length);
+            return this;
+        }
+
+        Proto append(byte[] b) {
             out.write(b, 0, b.length);
             return this;
         }
