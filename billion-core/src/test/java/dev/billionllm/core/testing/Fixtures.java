@@ -3,20 +3,29 @@ package dev.billionllm.core.testing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates the bundled fixtures under {@code ${billion.root}/testdata/}. */
+/** Locates the bundled reference fixtures under {@code ${billion.root}/testdata}. */
 public final class Fixtures {
 
     private Fixtures() {}
 
-    /** The folder {@code testdata/<name>}; fails if it does not exist. */
-    public static Path dir(String name) {
+    /** The testdata folder (from the {@code billion.root} system property Surefire sets). */
+    public static Path root() {
         String root = System.getProperty("billion.root");
-        if (root == null) {
-            throw new IllegalStateException("system property billion.root is not set (run tests through Maven)");
+        Path base = root != null ? Path.of(root) : Path.of("").toAbsolutePath();
+        // Tests run from the module folder when the property is missing (IDE runs).
+        for (Path p = base; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("testdata"))) {
+                return p.resolve("testdata");
+            }
         }
-        Path dir = Path.of(root, "testdata", name);
+        throw new IllegalStateException("testdata/ not found above " + base);
+    }
+
+    /** One fixture folder, e.g. {@code dir("tiny-tinyllama")} or {@code dir("small-llama-pair/small-llama-target")}. */
+    public static Path dir(String name) {
+        Path dir = root().resolve(name);
         if (!Files.isDirectory(dir)) {
-            throw new IllegalStateException("fixture folder not found: " + dir);
+            throw new IllegalStateException("fixture not found: " + dir);
         }
         return dir;
     }
