@@ -11,9 +11,15 @@ import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.testing.Fixtures;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Checks: full-prompt logits, greedy decoding with the cache, cached steps against the
  * uncached goldens, a left-padded batch (logits at real positions, then greedy tokens per row),
- * truncation and copies of the cache, and argument errors.
+ * truncation and copies of the cache, concurrent calls with one cache per thread, and argument
+ * errors.
  */
 class CausalLMConformanceTest {
 
@@ -129,6 +136,29 @@ class CausalLMConformanceTest {
             int[] expected = intArray(generation.get(p).getAsJsonObject().getAsJsonArray("greedy_new_ids"));
             int[][] actual = greedy(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)}, expected.length);
             assertThat(actual[0]).as("prompt %d greedy tokens", p).containsExactly(expected);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void concurrentGenerationsWithOwnCachesMatchGoldens(Case c) throws Exception {
+        CausalLM lm = model(c);
+        JsonArray generation = json(c).getAsJsonArray("generation");
+        GoldenTensors g = tensors(c);
+        ExecutorService pool = Executors.newFixedThreadPool(generation.size());
+        try {
+            List<Future<int[]>> runs = new ArrayList<>();
+            for (int p = 0; p < generation.size(); p++) {
+                int[] prompt = g.ints("prompt" + p + ".input_ids");
+                runs.add(pool.submit(() -> greedy(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)},
+                        NEW_TOKENS)[0]));
+            }
+            for (int p = 0; p < runs.size(); p++) {
+                assertThat(runs.get(p).get(60, TimeUnit.SECONDS)).as("prompt %d on its own thread", p)
+                        .containsExactly(intArray(generation.get(p).getAsJsonObject().getAsJsonArray("greedy_new_ids")));
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
