@@ -63,7 +63,9 @@ class CausalLMConformanceTest {
     private static CausalLM model(Case c) {
         return MODELS.computeIfAbsent(c, k -> {
             Path folder = Fixtures.dir(k.model());
-            return Backends.get(k.backend()).load(folder, ModelConfigParser.parse(folder), LoadOptions.defaults());
+            // One intra-op thread: the tiny models gain nothing from more, and build machines share cores.
+            return Backends.get(k.backend()).load(folder, ModelConfigParser.parse(folder),
+                    LoadOptions.defaults().withThreads(1));
         });
     }
 
