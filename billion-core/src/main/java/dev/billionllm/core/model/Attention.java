@@ -81,10 +81,11 @@ public final class Attention {
         long total = past + seq;
         NDArray keyCache = step.keys().get(layer);
         NDArray valueCache = step.values().get(layer);
-        NDIndex fresh = new NDIndex(":, :, {}:{}, :", past, total);
+        // sliceAxis builds the index directly (the string form is parsed on every call).
+        NDIndex fresh = NDIndex.sliceAxis(2, past, total);
         keyCache.set(fresh, k);
         valueCache.set(fresh, v);
-        NDIndex prefix = new NDIndex(":, :, :{}, :", total);
+        NDIndex prefix = NDIndex.sliceAxis(2, 0, total);
         NDArray keys = keyCache.get(step.manager(), prefix); // [B, K, T, D]
         NDArray values = valueCache.get(step.manager(), prefix);
 
