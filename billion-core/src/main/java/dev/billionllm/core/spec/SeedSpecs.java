@@ -1,11 +1,11 @@
 package dev.billionllm.core.spec;
 
+import com.google.gson.JsonParser;
 import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.config.Family;
 import dev.billionllm.core.config.GenerationDefaults;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
