@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             DemoCommand.class,
             ModelsCommand.class,
+            DownloadCommand.class,
             GenerateCommand.class,
             ChatCommand.class,
             CompareCommand.class,

@@ -45,7 +45,7 @@ final class ModelResolver {
             if (local.isPresent()) {
                 return local.get();
             }
-            Optional<Path> cached = HubCacheLookup.snapshot(spec.get());
+            Optional<Path> cached = HubSnapshots.cached(spec.get());
             if (cached.isPresent()) {
                 return cached.get();
             }

@@ -20,7 +20,7 @@ final class ModelsCommand implements Callable<Integer> {
         ModelRegistry registry = ModelRegistry.load();
         cli.out.printf("%-18s %-42s %-9s %8s %-6s %s%n", "ID", "REPO", "FAMILY", "PARAMS", "GATED", "LOCAL");
         for (ModelSpec s : registry.specs()) {
-            Optional<Path> local = s.localDir().or(() -> HubCacheLookup.snapshot(s));
+            Optional<Path> local = s.localDir().or(() -> HubSnapshots.cached(s));
             cli.out.printf("%-18s %-42s %-9s %8s %-6s %s%n", s.id(), s.repoId().orElse("-"),
                     s.family().modelType(), params(s.parameterCount()), s.gated() ? "yes" : "no",
                     local.map(Path::toString).orElse("not downloaded"));
