@@ -39,8 +39,8 @@ final class DemoCommand implements Callable<Integer> {
             int[] ids = m.tokenizer().encode(prompt, true);
             cli.out.println("prompt:  \"" + prompt + "\" -> ids " + Arrays.toString(ids));
             GenerationConfig greedy = m.defaultGenerationConfig().toBuilder()
-                    .optTemperature(0).optMaxNewTokens(32).build();
-            cli.out.print("greedy:  " + prompt);
+                    .optTemperature(0).optMaxNewTokens(24).build();
+            cli.out.print("greedy:  " + prompt + " -> ");
             GenerationResult r = m.generator().generate(Prompt.text(prompt), greedy, e -> {
                 cli.out.print(e.text());
                 cli.out.flush();
@@ -51,7 +51,8 @@ final class DemoCommand implements Callable<Integer> {
                     r.timings().prefillTokensPerSecond(), r.timings().decodeTokensPerSecond());
             List<ChatMessage> chat = List.of(ChatMessage.user("hello, who are you?"));
             cli.out.println("chat:    user: hello, who are you?");
-            GenerationResult answer = m.generator().generate(Prompt.chat(chat), greedy);
+            GenerationResult answer = m.generator().generate(Prompt.chat(chat),
+                    greedy.toBuilder().optMaxNewTokens(12).build());
             cli.out.println("         assistant: " + answer.text().strip() + "  [" + answer.finishReason()
                     .name().toLowerCase(Locale.ROOT) + "]");
             return 0;
