@@ -1,0 +1,103 @@
+package dev.billionllm.examples.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.billionllm.core.Model;
+import dev.billionllm.core.generate.GenerationConfig;
+import dev.billionllm.core.generate.GenerationResult;
+import dev.billionllm.core.generate.Generator;
+import dev.billionllm.core.generate.Prompt;
+import dev.billionllm.core.generate.TokenListener;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code billion generate}: one prompt, text or ids, streamed or as JSON. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Continue one prompt (text, ids or a chat turn) and print the result.")
+final class GenerateCommand implements Callable<Integer> {
+    @ParentCommand
+    BillionCli cli;
+
+    @Mixin
+    ModelOptions model = new ModelOptions();
+
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "Prompt text.")
+        String text;
+
+        @Option(names = "--prompt-ids", paramLabel = "IDS", split = ",",
+                description = "Prompt token ids, comma-separated (reproduces a case exactly).")
+        int[] ids;
+    }
+
+    @Option(names = "--chat", description = "Render the prompt as a user turn with the model's chat template.")
+    boolean chat;
+
+    @Option(names = "--json", description = "Print one JSON object: prompt ids, new ids, text, finish reason, timings.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        try (Model m = model.load(cli.err)) {
+            Generator generator = m.generator();
+            GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
+            Prompt prompt = input.ids != null ? Prompt.ids(input.ids)
+                    : chat ? Prompt.chat(java.util.List.of(dev.billionllm.core.chat.ChatMessage.user(input.text)))
+                    : Prompt.text(input.text);
+            int[] promptIds = generator.encode(prompt);
+            TokenListener listener = json ? TokenListener.NONE : e -> {
+                cli.out.print(e.text());
+                cli.out.flush();
+            };
+            GenerationResult r = generator.generate(prompt, config, listener);
+            if (json) {
+                cli.out.println(toJson(m, promptIds, r));
+            } else {
+                cli.out.println();
+                cli.err.printf("[%s, %d prompt tokens, %d new, %s; ttft %d ms, prefill %.1f tok/s, decode %.1f tok/s]%n",
+                        m.folder().getFileName(), r.promptTokenCount(), r.tokenIds().size(),
+                        r.finishReason().name().toLowerCase(java.util.Locale.ROOT),
+                        r.timings().timeToFirstToken().toMillis(), r.timings().prefillTokensPerSecond(),
+                        r.timings().decodeTokensPerSecond());
+            }
+            return 0;
+        }
+    }
+
+    static String toJson(Model m, int[] promptIds, GenerationResult r) {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", m.folder().toString());
+        o.addProperty("backend", m.backend());
+        o.add("prompt_ids", ids(promptIds));
+        o.add("new_ids", ids(r.tokenIdArray()));
+        o.addProperty("text", r.text());
+        o.addProperty("finish_reason", r.finishReason().name().toLowerCase(java.util.Locale.ROOT));
+        o.addProperty("prompt_tokens", r.promptTokenCount());
+        JsonObject t = new JsonObject();
+        t.addProperty("time_to_first_token_ms", r.timings().timeToFirstToken().toNanos() / 1e6);
+        t.addProperty("prefill_ms", r.timings().prefill().toNanos() / 1e6);
+        t.addProperty("decode_ms", r.timings().decode().toNanos() / 1e6);
+        t.addProperty("prefill_tokens_per_second", r.timings().prefillTokensPerSecond());
+        t.addProperty("decode_tokens_per_second", r.timings().decodeTokensPerSecond());
+        o.add("timings", t);
+        return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
+    }
+
+    private static JsonArray ids(int[] ids) {
+        JsonArray a = new JsonArray();
+        Arrays.stream(ids).forEach(a::add);
+        return a;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.billionllm.examples.cli;
+
+import dev.billionllm.core.Model;
+import dev.billionllm.core.backend.LoadOptions;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options that pick and load a model, shared by every command that runs one. */
+final class ModelOptions {
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "Spec id (tinyllama, llama-3.2-1b, stablelm-2-1.6b, pythia-1b, user specs), "
+                    + "Hub repo id, local folder, or a bundled model name (default: ${DEFAULT-VALUE}).",
+            defaultValue = ModelResolver.DEFAULT_BUNDLED)
+    String model;
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "pytorch or onnxruntime (default: pytorch for safetensors folders).")
+    String backend;
+
+    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu or gpu:N (default: engine default).")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Intra-op threads; 0 = engine default.")
+    int threads;
+
+    @Option(names = "--variant", paramLabel = "NAME",
+            description = "ONNX file variant: fp32, quantized, int8, q4, q4f16, fp16 or a file name.")
+    String variant;
+
+    /** Resolves and loads the model, saying on {@code err} when a bundled model stands in. */
+    Model load(PrintWriter err) {
+        return load(model, err);
+    }
+
+    Model load(String reference, PrintWriter err) {
+        Path folder = ModelResolver.resolve(reference, err);
+        LoadOptions options = LoadOptions.defaults().withDevice(device).withThreads(threads).withVariant(variant);
+        return Model.load(folder, backend, options);
+    }
+}

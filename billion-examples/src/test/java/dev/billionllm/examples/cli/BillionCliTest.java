@@ -1,0 +1,157 @@
+package dev.billionllm.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.billionllm.core.testing.Fixtures;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Drives every command in-process on the bundled tiny models. */
+class BillionCliTest {
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String stdin, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = BillionCli.run(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static String model(String name) {
+        return Fixtures.dir(name).toString();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-tinyllama", "tiny-llama32", "tiny-stablelm2", "tiny-pythia"})
+    void generateJsonReproducesGoldenGreedyIds(String name) throws Exception {
+        JsonObject golden = JsonParser.parseString(
+                Files.readString(Fixtures.dir(name).resolve("golden.json"))).getAsJsonObject();
+        JsonArray promptIds = golden.getAsJsonArray("prompts").get(0).getAsJsonObject().getAsJsonArray("input_ids");
+        JsonArray expected = golden.getAsJsonArray("generation").get(0).getAsJsonObject()
+                .getAsJsonArray("greedy_new_ids");
+        String ids = StreamSupport.stream(promptIds.spliterator(), false).map(e -> e.getAsString())
+                .collect(Collectors.joining(","));
+
+        Run r = run("", "generate", "--model", model(name), "--prompt-ids", ids, "--greedy",
+                "--max-new-tokens", String.valueOf(expected.size()), "--json");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertThat(json.getAsJsonArray("prompt_ids")).isEqualTo(promptIds);
+        // Generation may end on eos before 24 tokens; the goldens then stop there too.
+        JsonArray got = json.getAsJsonArray("new_ids");
+        List<Integer> gotIds = new ArrayList<>();
+        got.forEach(e -> gotIds.add(e.getAsInt()));
+        List<Integer> want = new ArrayList<>();
+        expected.forEach(e -> want.add(e.getAsInt()));
+        assertThat(want).startsWith(gotIds.toArray(Integer[]::new));
+        assertThat(json.get("finish_reason").getAsString()).isIn("length", "eos");
+        if (json.get("finish_reason").getAsString().equals("length")) {
+            assertThat(gotIds).isEqualTo(want);
+        }
+        assertThat(json.getAsJsonObject("timings").get("decode_tokens_per_second").getAsDouble()).isPositive();
+    }
+
+    @Test
+    void generateTextStreamsToStdout() {
+        Run r = run("", "generate", "-m", model("tiny-tinyllama"), "-p", "the cat sat on", "--greedy", "-n", "8");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().strip()).isNotEmpty();
+        assertThat(r.err()).contains("prompt tokens").contains("tok/s");
+    }
+
+    @Test
+    void chatTwoTurnsWithReset() {
+        Run r = run("hello, who are you?\n/reset\nhello, who are you?\n/exit\n",
+                "chat", "-m", model("tiny-tinyllama"), "--greedy", "-n", "20");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("[conversation cleared]");
+        List<String> answers = r.out().lines().filter(l -> l.startsWith("assistant> ")).collect(Collectors.toList());
+        assertThat(answers).hasSize(2);
+        // After /reset the second turn sees the same conversation as the first, so greedy repeats it.
+        assertThat(answers.get(1)).isEqualTo(answers.get(0));
+        assertThat(answers.get(0).length()).isGreaterThan("assistant> ".length());
+    }
+
+    @Test
+    void chatKeepsHistoryAcrossTurns() {
+        Run r = run("hello, who are you?\nhello, who are you?\n", "chat", "-m", model("tiny-tinyllama"),
+                "--greedy", "-n", "12", "--system", "You are terse.");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().lines().filter(l -> l.startsWith("assistant> ")).count()).isEqualTo(2);
+    }
+
+    @Test
+    void compareShowsEveryModel() {
+        Run r = run("", "compare", "--models", model("tiny-tinyllama") + "," + model("tiny-llama32"),
+                "-p", "the cat sat on", "--greedy", "-n", "8", "--width", "160");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("tiny-tinyllama").contains("tiny-llama32").contains("tok/s");
+        Run narrow = run("", "compare", "--models", model("tiny-tinyllama") + "," + model("tiny-pythia"),
+                "-p", "one two", "--greedy", "-n", "4", "--width", "40");
+        assertThat(narrow.code()).as(narrow.err()).isZero();
+        assertThat(narrow.out()).contains("== tiny-tinyllama").contains("== tiny-pythia");
+    }
+
+    @Test
+    void modelsListsSeedSpecsAndBundledModels() {
+        Run r = run("", "models");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("tinyllama", "llama-3.2-1b", "stablelm-2-1.6b", "pythia-1b", "tiny-tinyllama");
+    }
+
+    @Test
+    void demoRunsOnTheBundledDefault() {
+        Run r = run("", "demo");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("bundled small model");
+        assertThat(r.out()).contains("greedy:").contains("assistant:");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "models", "generate", "chat", "compare"})
+    void everyCommandHasHelp(String command) {
+        Run r = run("", command, "--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("Usage: billion " + command);
+    }
+
+    @Test
+    void versionAndCompletion() {
+        assertThat(run("", "--version").out()).contains("billion");
+        Run completion = run("", "generate-completion");
+        assertThat(completion.code()).isZero();
+        assertThat(completion.out()).contains("complete -F").contains("generate");
+    }
+
+    @Test
+    void unknownModelIsAClearError() {
+        Run r = run("", "generate", "-m", "no-such-model", "-p", "hi");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown model 'no-such-model'").contains("tinyllama");
+    }
+
+    @Test
+    void specNotDownloadedSaysHowToDownload(@org.junit.jupiter.api.io.TempDir Path empty) {
+        // HF cache lookups go through the environment; the seed specs are not in any cache here.
+        Run r = run("", "generate", "-m", "pythia-1b", "-p", "hi");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("billion download pythia-1b");
+    }
+}
