@@ -2,21 +2,15 @@ package dev.billionllm.core.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.billionllm.core.backend.Backends;
-import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.config.ModelConfig;
-import dev.billionllm.core.config.ModelConfigParser;
+import dev.billionllm.core.Model;
 import dev.billionllm.core.generate.FinishReason;
 import dev.billionllm.core.generate.GenerationConfig;
 import dev.billionllm.core.generate.GenerationResult;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.generate.Prompt;
-import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.testing.Fixtures;
 import dev.billionllm.core.testing.ScriptedLM;
 import dev.billionllm.core.testing.ScriptedTokenizer;
-import dev.billionllm.core.tokenize.HfTokenizer;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -73,14 +67,8 @@ class MyGenerationLogicTest {
     @Test
     void greedyOnTheBundledTinyLlama() {
         // The fixture models ship in billion-core's test-jar; Fixtures.dir finds (or extracts) them.
-        Path dir = Fixtures.dir("tiny-tinyllama");
-        ModelConfig config = ModelConfigParser.parse(dir);
-        try (HfTokenizer tokenizer = HfTokenizer.load(dir);
-                CausalLM lm = Backends.get("pytorch").load(dir, config,
-                        LoadOptions.defaults().withUsableVocabSize(tokenizer.vocabSize()))) {
-            Generator generator = Generator.builder(lm).optTokenizer(tokenizer).build();
-
-            GenerationResult result = generator.generate("one plus two is",
+        try (Model model = Model.load(Fixtures.dir("tiny-tinyllama"))) {
+            GenerationResult result = model.generator().generate("one plus two is",
                     GenerationConfig.builder().optMaxNewTokens(8).optStopStrings(List.of(".")).build());
 
             assertEquals("three", result.text());
