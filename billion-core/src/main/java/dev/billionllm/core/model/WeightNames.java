@@ -8,7 +8,9 @@ import dev.billionllm.core.model.stablelm.StableLmWeightNames;
 /**
  * Checkpoint tensor names of one family. Methods return module prefixes: the tensors are
  * {@code prefix + ".weight"} and {@code prefix + ".bias"}, the Hugging Face convention. These are the
- * only places where checkpoint key strings appear.
+ * only places where checkpoint key strings appear: the layer norm names every family shares are
+ * defaults here, and a family implements its own names and overrides only the parts it has
+ * (the defaults of optional parts throw).
  */
 public interface WeightNames {
 
@@ -21,35 +23,58 @@ public interface WeightNames {
     /** Norm after the last layer. */
     String finalNorm();
 
+    /** Prefix of decoder layer {@code layer}'s modules. */
+    String layer(int layer);
+
     /** Norm before attention. */
-    String inputNorm(int layer);
+    default String inputNorm(int layer) {
+        return layer(layer) + ".input_layernorm";
+    }
 
     /** Norm before the MLP (unused by a parallel block that shares the input norm). */
-    String postAttentionNorm(int layer);
+    default String postAttentionNorm(int layer) {
+        return layer(layer) + ".post_attention_layernorm";
+    }
 
     /** Separate q, k and v projections (ignored when {@code qkvFused}). */
-    String[] qkv(int layer);
+    default String[] qkv(int layer) {
+        throw unsupported("separate q/k/v projections");
+    }
 
     /** Fused {@code query_key_value} projection, per-head interleaved (only when {@code qkvFused}). */
-    String fusedQkv(int layer);
+    default String fusedQkv(int layer) {
+        throw unsupported("a fused query_key_value projection");
+    }
 
     /** Attention output projection. */
     String attentionOutput(int layer);
 
     /** Per-head q norm of {@code head} (only when {@code qkNorm}). */
-    String qNorm(int layer, int head);
+    default String qNorm(int layer, int head) {
+        throw unsupported("qk-norm");
+    }
 
     /** Per-head k norm of {@code head} (only when {@code qkNorm}). */
-    String kNorm(int layer, int head);
+    default String kNorm(int layer, int head) {
+        throw unsupported("qk-norm");
+    }
 
     /** Gate projection of a gated MLP. */
-    String mlpGate(int layer);
+    default String mlpGate(int layer) {
+        throw unsupported("a gated MLP");
+    }
 
     /** Up projection (the only input projection of a plain MLP). */
     String mlpUp(int layer);
 
     /** Down projection. */
     String mlpDown(int layer);
+
+    /** What a family without {@code feature} throws when asked for its names. */
+    private UnsupportedOperationException unsupported(String feature) {
+        return new UnsupportedOperationException(getClass().getSimpleName() + ": checkpoints of this family have no "
+                + feature);
+    }
 
     /** The names of {@code family}. */
     static WeightNames of(Family family) {

@@ -6,12 +6,12 @@ import dev.billionllm.core.config.MlpKind;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.NormKind;
 import dev.billionllm.core.config.RopeConfig;
+import dev.billionllm.core.lm.AbstractKvCache;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -121,59 +121,42 @@ public final class ScriptedLM implements CausalLM {
     @Override
     public KvCache newCache(int batchSize, int capacity) {
         checkOpen();
-        if (batchSize < 1 || capacity < 1) {
-            throw new IllegalArgumentException("a cache needs batchSize >= 1 and capacity >= 1, got "
-                    + batchSize + " and " + capacity);
-        }
         return new ScriptedCache(this, batchSize, capacity);
     }
 
     @Override
     public Logits forward(TokenBatch batch, KvCache cache, LogitsMode mode) {
         checkOpen();
-        Objects.requireNonNull(batch, "batch");
         Objects.requireNonNull(mode, "mode");
-        if (!(cache instanceof ScriptedCache) || ((ScriptedCache) cache).owner != this) {
-            throw new IllegalArgumentException("the cache was not created by this ScriptedLM's newCache");
-        }
-        ScriptedCache c = (ScriptedCache) cache;
-        c.checkOpen();
-        if (batch.batchSize() != c.batchSize()) {
-            throw new IllegalArgumentException("the batch has " + batch.batchSize() + " rows but the cache "
-                    + c.batchSize());
-        }
-        int seq = batch.length();
-        if (c.length + seq > c.capacity) {
-            throw new IllegalStateException("the cache holds " + c.length + " of " + c.capacity
-                    + " positions and cannot take " + seq + " more");
-        }
-        int vocab = config.vocabSize();
-        for (int b = 0; b < batch.batchSize(); b++) {
-            for (int t = 0; t < seq; t++) {
-                int id = batch.id(b, t);
-                if (batch.mask(b, t) == 1 && (id < 0 || id >= vocab)) {
-                    throw new IllegalArgumentException("token id " + id + " at row " + b + ", position " + t
-                            + " is outside the vocabulary [0, " + vocab + ")");
-                }
-            }
-        }
+        // A scripted model reports a full cache as a state error (what its tests pin down).
+        ScriptedCache c = AbstractKvCache.checkForward(this, ScriptedCache.class, cache, batch,
+                IllegalStateException::new);
         forwardCalls.incrementAndGet();
+        int seq = batch.length();
+        int past = c.length();
+        int vocab = config.vocabSize();
         int positions = mode == LogitsMode.LAST ? 1 : seq;
         float[] out = new float[batch.batchSize() * positions * vocab];
         for (int b = 0; b < batch.batchSize(); b++) {
-            if (c.length == 0 || c.promptLength[b] < 0) {
+            if (past == 0 || c.promptLength[b] < 0) {
                 int real = 0;
                 for (int t = 0; t < seq; t++) {
                     real += batch.mask(b, t);
                 }
                 c.promptLength[b] = real;
             }
+            // the row's real ids so far, extended as the new tokens come in
+            int[] seen = c.realIds(b, past);
+            int count = seen.length;
+            seen = Arrays.copyOf(seen, count + seq);
             for (int t = 0; t < seq; t++) {
-                c.ids[b][c.length + t] = batch.id(b, t);
-                c.real[b][c.length + t] = batch.mask(b, t) == 1;
+                c.ids[b][past + t] = batch.id(b, t);
+                if (batch.mask(b, t) == 1) {
+                    seen[count++] = batch.id(b, t);
+                }
                 boolean wanted = mode == LogitsMode.ALL || t == seq - 1;
                 if (wanted && batch.mask(b, t) == 1) {
-                    float[] l = source.logits(c.realIds(b, c.length + t + 1), c.promptLength[b]);
+                    float[] l = source.logits(Arrays.copyOf(seen, count), c.promptLength[b]);
                     if (l == null || l.length != vocab) {
                         throw new IllegalStateException("the logits function returned "
                                 + (l == null ? "null" : l.length + " values") + "; expected " + vocab);
@@ -183,7 +166,7 @@ public final class ScriptedLM implements CausalLM {
                 }
             }
         }
-        c.length += seq;
+        c.advance(AbstractKvCache.maskOf(batch));
         return new Logits(batch.batchSize(), positions, vocab, out);
     }
 
@@ -198,63 +181,45 @@ public final class ScriptedLM implements CausalLM {
         }
     }
 
-    /** Remembers every id fed, and which ones were padding. */
-    private static final class ScriptedCache implements KvCache {
-        final ScriptedLM owner;
-        final int capacity;
+    /** Remembers every id fed; {@link AbstractKvCache} keeps which ones were padding. */
+    private static final class ScriptedCache extends AbstractKvCache {
         final int[][] ids;
-        final boolean[][] real;
         final int[] promptLength; // real tokens of each row's first forward; -1 before it
-        int length;
-        boolean closed;
 
         ScriptedCache(ScriptedLM owner, int batchSize, int capacity) {
-            this.owner = owner;
-            this.capacity = capacity;
+            super(owner, batchSize, capacity);
             this.ids = new int[batchSize][capacity];
-            this.real = new boolean[batchSize][capacity];
             this.promptLength = new int[batchSize];
             Arrays.fill(promptLength, -1);
         }
 
+        ScriptedCache(ScriptedCache from) {
+            super(from);
+            this.ids = new int[from.ids.length][];
+            for (int b = 0; b < ids.length; b++) {
+                ids[b] = from.ids[b].clone();
+            }
+            this.promptLength = from.promptLength.clone();
+        }
+
+        /** Row {@code row}'s real ids among its first {@code upTo} positions. */
         int[] realIds(int row, int upTo) {
-            List<Integer> out = new ArrayList<>(upTo);
+            int[] out = new int[upTo];
+            int n = 0;
             for (int t = 0; t < upTo; t++) {
-                if (real[row][t]) {
-                    out.add(ids[row][t]);
+                if (isReal(row, t)) {
+                    out[n++] = ids[row][t];
                 }
             }
-            return out.stream().mapToInt(Integer::intValue).toArray();
+            return Arrays.copyOf(out, n);
         }
 
-        void checkOpen() {
-            if (closed) {
-                throw new IllegalStateException("this cache is closed");
-            }
-        }
-
-        @Override
-        public int batchSize() {
-            return ids.length;
+        void advance(int[][] newMask) {
+            append(newMask);
         }
 
         @Override
-        public int length() {
-            return length;
-        }
-
-        @Override
-        public int capacity() {
-            return capacity;
-        }
-
-        @Override
-        public void truncate(int newLength) {
-            checkOpen();
-            if (newLength < 0 || newLength > length) {
-                throw new IllegalArgumentException("cannot truncate a cache of length " + length + " to " + newLength);
-            }
-            length = newLength;
+        protected void truncateStorage(int newLength) {
             for (int b = 0; b < ids.length; b++) {
                 int realCount = realIds(b, newLength).length;
                 promptLength[b] = newLength == 0 ? -1 : Math.min(promptLength[b], realCount);
@@ -263,26 +228,18 @@ public final class ScriptedLM implements CausalLM {
 
         @Override
         public KvCache copy() {
-            checkOpen();
-            ScriptedCache c = new ScriptedCache(owner, ids.length, capacity);
-            for (int b = 0; b < ids.length; b++) {
-                System.arraycopy(ids[b], 0, c.ids[b], 0, length);
-                System.arraycopy(real[b], 0, c.real[b], 0, length);
-            }
-            System.arraycopy(promptLength, 0, c.promptLength, 0, promptLength.length);
-            c.length = length;
-            return c;
+            return new ScriptedCache(this);
         }
 
         /** The ids and padding flags it stores (a real cache stores keys and values). */
         @Override
         public long sizeInBytes() {
-            return (long) ids.length * capacity * (Integer.BYTES + 1);
+            return (long) batchSize() * capacity() * (Integer.BYTES + 1);
         }
 
         @Override
-        public void close() {
-            closed = true;
+        protected void release() {
+            // nothing native to free
         }
     }
 

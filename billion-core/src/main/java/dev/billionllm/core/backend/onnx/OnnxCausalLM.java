@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.billionllm.core.BillionException;
 import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.lm.AbstractKvCache;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
@@ -91,29 +92,16 @@ public final class OnnxCausalLM implements CausalLM {
     @Override
     public Logits forward(TokenBatch batch, KvCache kvCache, LogitsMode mode) {
         checkOpen();
-        OrtKvCache cache = own(kvCache);
+        OrtKvCache cache = AbstractKvCache.checkForward(this, OrtKvCache.class, kvCache, batch,
+                IllegalArgumentException::new);
         int rows = batch.batchSize();
         int seq = batch.length();
         int past = cache.length();
-        if (rows != cache.batchSize()) {
-            throw new IllegalArgumentException("batch has " + rows + " rows but the cache was made for "
-                    + cache.batchSize());
-        }
-        if (past + seq > cache.capacity()) {
-            throw new IllegalArgumentException("cache holds " + past + " of " + cache.capacity()
-                    + " positions; " + seq + " more do not fit (create the cache with a larger capacity)");
-        }
-        int[][] newMask = new int[rows][];
+        int[][] newMask = AbstractKvCache.maskOf(batch);
         long[] ids = new long[rows * seq];
         for (int b = 0; b < rows; b++) {
-            newMask[b] = batch.maskRow(b);
             for (int t = 0; t < seq; t++) {
-                int id = batch.id(b, t);
-                if (id < 0 || id >= config.vocabSize()) {
-                    throw new IllegalArgumentException("token id " + id + " at row " + b + ", position " + t
-                            + " is outside the vocabulary [0, " + config.vocabSize() + ")");
-                }
-                ids[b * seq + t] = id;
+                ids[b * seq + t] = batch.id(b, t);
             }
         }
 
@@ -164,14 +152,6 @@ public final class OnnxCausalLM implements CausalLM {
                 }
             }
         }
-    }
-
-    private OrtKvCache own(KvCache kvCache) {
-        if (!(kvCache instanceof OrtKvCache c) || c.owner() != this) {
-            throw new IllegalArgumentException("this KV cache was not created by this model's newCache ("
-                    + (kvCache == null ? "null" : kvCache.getClass().getSimpleName()) + ")");
-        }
-        return c;
     }
 
     /** Creates an int64 or int32 tensor of shape [rows, cols] as the model declares the input. */

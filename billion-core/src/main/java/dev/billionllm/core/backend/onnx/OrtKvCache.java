@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import dev.billionllm.core.BillionException;
+import dev.billionllm.core.lm.AbstractKvCache;
 import dev.billionllm.core.lm.KvCache;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,41 +21,34 @@ import java.util.Arrays;
  * rest, so native memory stays flat across a generation. Not thread-safe; one cache per
  * sequence batch.
  */
-final class OrtKvCache implements KvCache {
+final class OrtKvCache extends AbstractKvCache {
 
-    private final OnnxCausalLM owner;
     private final OrtEnvironment env;
     private final OnnxLayout layout;
-    private final int batchSize;
-    private final int capacity;
     /** [layer] -> [batch, kv_heads, length, head_dim]. */
     private final OnnxTensor[] keys;
     private final OnnxTensor[] values;
-    /** [batch][capacity], valid up to {@link #length}: 1 = real token, 0 = padding. */
-    private final int[][] mask;
-    private int length;
-    private boolean closed;
 
     private OrtKvCache(OnnxCausalLM owner, OrtEnvironment env, OnnxLayout layout, int batchSize, int capacity) {
-        this.owner = owner;
+        super(owner, batchSize, capacity);
         this.env = env;
         this.layout = layout;
-        this.batchSize = batchSize;
-        this.capacity = capacity;
         this.keys = new OnnxTensor[layout.layers()];
         this.values = new OnnxTensor[layout.layers()];
-        this.mask = new int[batchSize][capacity];
+    }
+
+    /** A copy of {@code from}'s bookkeeping, with no tensors yet. */
+    private OrtKvCache(OrtKvCache from) {
+        super(from);
+        this.env = from.env;
+        this.layout = from.layout;
+        this.keys = new OnnxTensor[layout.layers()];
+        this.values = new OnnxTensor[layout.layers()];
     }
 
     /** An empty cache: zero-length pasts, as the first call of an exported decoder expects. */
     static OrtKvCache empty(OnnxCausalLM owner, OrtEnvironment env, OnnxLayout layout, int batchSize,
             int capacity) {
-        if (batchSize <= 0) {
-            throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
-        }
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("capacity must be > 0, got " + capacity);
-        }
         OrtKvCache cache = new OrtKvCache(owner, env, layout, batchSize, capacity);
         try {
             for (int i = 0; i < layout.layers(); i++) {
@@ -66,25 +60,6 @@ final class OrtKvCache implements KvCache {
             throw e;
         }
         return cache;
-    }
-
-    OnnxCausalLM owner() {
-        return owner;
-    }
-
-    @Override
-    public int batchSize() {
-        return batchSize;
-    }
-
-    @Override
-    public int length() {
-        return length;
-    }
-
-    @Override
-    public int capacity() {
-        return capacity;
     }
 
     OnnxTensor key(int layer) {
@@ -112,12 +87,13 @@ final class OrtKvCache implements KvCache {
      * mask followed by the new tokens'.
      */
     long[] maskWith(int[][] newMask) {
+        int length = length();
         int seq = newMask[0].length;
         int total = length + seq;
-        long[] out = new long[batchSize * total];
-        for (int b = 0; b < batchSize; b++) {
+        long[] out = new long[batchSize() * total];
+        for (int b = 0; b < batchSize(); b++) {
             for (int t = 0; t < length; t++) {
-                out[b * total + t] = mask[b][t];
+                out[b * total + t] = isReal(b, t) ? 1 : 0;
             }
             for (int t = 0; t < seq; t++) {
                 out[b * total + length + t] = newMask[b][t];
@@ -126,22 +102,14 @@ final class OrtKvCache implements KvCache {
         return out;
     }
 
-    /**
-     * Positions of the new tokens, {@code [batch, seq]}: each row's count of real tokens before
-     * them, which equals Hugging Face's {@code cumsum(attention_mask) - 1} clamped at 0 for
-     * left-padded rows (padding positions get 0 or the previous real position; they are masked).
-     */
+    /** {@link #positions} flattened to {@code [batch, seq]} row-major, as the model's input. */
     long[] positionsFor(int[][] newMask) {
         int seq = newMask[0].length;
-        long[] out = new long[batchSize * seq];
-        for (int b = 0; b < batchSize; b++) {
-            long real = 0;
-            for (int t = 0; t < length; t++) {
-                real += mask[b][t];
-            }
+        long[] out = new long[batchSize() * seq];
+        int[][] positions = positions(newMask);
+        for (int b = 0; b < batchSize(); b++) {
             for (int t = 0; t < seq; t++) {
-                real += newMask[b][t];
-                out[b * seq + t] = Math.max(0, real - 1);
+                out[b * seq + t] = positions[b][t];
             }
         }
         return out;
@@ -153,12 +121,12 @@ final class OrtKvCache implements KvCache {
      */
     void advance(OnnxTensor[] presentKeys, OnnxTensor[] presentValues, int[][] newMask) {
         checkOpen();
-        int seq = newMask[0].length;
+        int expected = length() + newMask[0].length;
         for (int i = 0; i < keys.length; i++) {
             long[] shape = presentKeys[i].getInfo().getShape();
-            if (shape[0] != batchSize || shape[2] != length + seq) {
+            if (shape[0] != batchSize() || shape[2] != expected) {
                 throw new BillionException("present." + i + ".key has shape " + Arrays.toString(shape)
-                        + "; expected [" + batchSize + ", kv_heads, " + (length + seq) + ", head_dim]");
+                        + "; expected [" + batchSize() + ", kv_heads, " + expected + ", head_dim]");
             }
         }
         for (int i = 0; i < keys.length; i++) {
@@ -167,21 +135,11 @@ final class OrtKvCache implements KvCache {
             keys[i] = presentKeys[i];
             values[i] = presentValues[i];
         }
-        for (int b = 0; b < batchSize; b++) {
-            System.arraycopy(newMask[b], 0, mask[b], length, seq);
-        }
-        length += seq;
+        append(newMask);
     }
 
     @Override
-    public void truncate(int newLength) {
-        checkOpen();
-        if (newLength < 0 || newLength > length) {
-            throw new IllegalArgumentException("cannot truncate a cache of length " + length + " to " + newLength);
-        }
-        if (newLength == length) {
-            return;
-        }
+    protected void truncateStorage(int newLength) {
         for (int i = 0; i < keys.length; i++) {
             OnnxTensor k = slice(keys[i], newLength);
             OnnxTensor v;
@@ -196,29 +154,20 @@ final class OrtKvCache implements KvCache {
             keys[i] = k;
             values[i] = v;
         }
-        for (int[] row : mask) {
-            Arrays.fill(row, newLength, length, 0);
-        }
-        length = newLength;
     }
 
     @Override
     public KvCache copy() {
-        checkOpen();
-        OrtKvCache c = new OrtKvCache(owner, env, layout, batchSize, capacity);
+        OrtKvCache c = new OrtKvCache(this);
         try {
             for (int i = 0; i < keys.length; i++) {
-                c.keys[i] = slice(keys[i], length);
-                c.values[i] = slice(values[i], length);
+                c.keys[i] = slice(keys[i], length());
+                c.values[i] = slice(values[i], length());
             }
         } catch (RuntimeException e) {
             c.close();
             throw e;
         }
-        for (int b = 0; b < batchSize; b++) {
-            c.mask[b] = mask[b].clone();
-        }
-        c.length = length;
         return c;
     }
 
@@ -227,8 +176,8 @@ final class OrtKvCache implements KvCache {
         // Outputs of a run live in ORT's memory; getByteBuffer copies them out in native order.
         ByteBuffer in = src.getByteBuffer().order(ByteOrder.nativeOrder());
         int rowBytes = layout.headDim() * layout.kvElementBytes();
-        int rows = batchSize * layout.kvHeads();
-        int oldStride = length * rowBytes;
+        int rows = batchSize() * layout.kvHeads();
+        int oldStride = length() * rowBytes;
         int newStride = newLength * rowBytes;
         ByteBuffer out = ByteBuffer.allocateDirect(rows * newStride).order(ByteOrder.nativeOrder());
         for (int r = 0; r < rows; r++) {
@@ -241,7 +190,7 @@ final class OrtKvCache implements KvCache {
     }
 
     private OnnxTensor tensor(ByteBuffer data, int positions) {
-        long[] shape = {batchSize, layout.kvHeads(), positions, layout.headDim()};
+        long[] shape = {batchSize(), layout.kvHeads(), positions, layout.headDim()};
         try {
             return OnnxTensor.createTensor(env, data, shape, layout.kvType());
         } catch (OrtException e) {
@@ -257,7 +206,7 @@ final class OrtKvCache implements KvCache {
      */
     @Override
     public long sizeInBytes() {
-        return 2L * layout.layers() * batchSize * layout.kvHeads() * capacity * layout.headDim()
+        return 2L * layout.layers() * batchSize() * layout.kvHeads() * capacity() * layout.headDim()
                 * layout.kvElementBytes();
     }
 
@@ -271,18 +220,8 @@ final class OrtKvCache implements KvCache {
         return n;
     }
 
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("this KV cache is closed");
-        }
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != null) {
                 keys[i].close();

@@ -11,6 +11,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.billionllm.core.BillionException;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.lm.AbstractKvCache;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
@@ -112,57 +113,34 @@ public final class PtCausalLM implements CausalLM {
     @Override
     public KvCache newCache(int batchSize, int capacity) {
         checkOpen();
-        return PtKvCache.allocate(this, manager, batchSize, capacity);
+        return new PtKvCache(this, manager, batchSize, capacity);
     }
 
     @Override
     public Logits forward(TokenBatch batch, KvCache cache, LogitsMode mode) {
         checkOpen();
-        if (!(cache instanceof PtKvCache) || ((PtKvCache) cache).owner() != this) {
-            throw new IllegalArgumentException("the cache was not created by this model's newCache");
-        }
-        PtKvCache c = (PtKvCache) cache;
-        c.checkOpen();
+        PtKvCache c = AbstractKvCache.checkForward(this, PtKvCache.class, cache, batch,
+                IllegalArgumentException::new);
         int rows = batch.batchSize();
         int seq = batch.length();
         int past = c.length();
         int total = past + seq;
-        if (rows != c.batchSize()) {
-            throw new IllegalArgumentException("batch has " + rows + " rows but the cache was made for "
-                    + c.batchSize());
-        }
-        if (total > c.capacity()) {
-            throw new IllegalArgumentException("the cache holds " + c.capacity() + " positions but " + past
-                    + " cached + " + seq + " new need " + total + "; create a larger cache");
-        }
-
-        // Positions count each row's real tokens (HF: cumsum(attention_mask) - 1, clamped at 0).
         long[] ids = new long[rows * seq];
-        int[][] positions = new int[rows][seq];
         for (int b = 0; b < rows; b++) {
-            int count = c.realTokens(b);
             for (int t = 0; t < seq; t++) {
-                int id = batch.id(b, t);
-                if (id < 0 || id >= config.vocabSize()) {
-                    throw new IllegalArgumentException("token id " + id + " at row " + b + ", position " + t
-                            + " is outside the vocabulary [0, " + config.vocabSize() + ")");
-                }
-                ids[b * seq + t] = id;
-                if (batch.mask(b, t) == 1) {
-                    positions[b][t] = count++;
-                } else {
-                    positions[b][t] = Math.max(count - 1, 0);
-                }
+                ids[b * seq + t] = batch.id(b, t);
             }
-            c.setMask(b, batch.maskRow(b));
         }
+        int[][] newMask = AbstractKvCache.maskOf(batch);
+        int[][] positions = c.positions(newMask);
         // Query t of a row sees cached or new key j when j is a real token and not in its future.
         float[] mask = new float[rows * seq * total];
         for (int b = 0; b < rows; b++) {
             for (int t = 0; t < seq; t++) {
                 int o = (b * seq + t) * total;
                 for (int j = 0; j < total; j++) {
-                    mask[o + j] = c.isReal(b, j) && j <= past + t ? 0f : MASKED;
+                    boolean real = j < past ? c.isReal(b, j) : newMask[b][j - past] == 1;
+                    mask[o + j] = real && j <= past + t ? 0f : MASKED;
                 }
             }
         }
@@ -174,7 +152,7 @@ public final class PtCausalLM implements CausalLM {
             Step s = new Step(step, cosSin.get(0), cosSin.get(1), maskArray, past, c.keys(), c.values());
             boolean last = mode == LogitsMode.LAST;
             float[] values = model.forward(idArray, s, last).toFloatArray();
-            c.advance(seq);
+            c.advance(newMask);
             return new Logits(rows, last ? 1 : seq, config.vocabSize(), values);
         }
     }

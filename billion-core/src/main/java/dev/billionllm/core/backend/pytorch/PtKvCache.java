@@ -4,61 +4,56 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.lm.AbstractKvCache;
 import dev.billionllm.core.lm.KvCache;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
  * {@link KvCache} of {@link PtCausalLM}: per layer, keys and values preallocated as
  * {@code [batch, kvHeads, capacity, headDim]} fp32 arrays in the cache's own manager and written in
- * place. Which positions are padding is kept in Java, so masks and positions need no engine call.
+ * place. Which positions are padding is kept in Java by {@link AbstractKvCache}, so masks and
+ * positions need no engine call.
  */
-final class PtKvCache implements KvCache {
-    private final PtCausalLM owner;
+final class PtKvCache extends AbstractKvCache {
+    private final ModelConfig config;
     private final NDManager manager;
-    private final int batchSize;
-    private final int capacity;
     private final List<NDArray> keys;
     private final List<NDArray> values;
-    private final int[][] mask; // [batch][capacity]: 1 real token, 0 padding
-    private int length;
-    private boolean closed;
 
-    private PtKvCache(PtCausalLM owner, NDManager manager, int batchSize, int capacity, List<NDArray> keys,
-            List<NDArray> values, int[][] mask, int length) {
-        this.owner = owner;
-        this.manager = manager;
-        this.batchSize = batchSize;
-        this.capacity = capacity;
-        this.keys = keys;
-        this.values = values;
-        this.mask = mask;
-        this.length = length;
+    /** An empty cache: zeroed arrays in a new sub-manager of {@code parent}. */
+    PtKvCache(PtCausalLM owner, NDManager parent, int batchSize, int capacity) {
+        super(owner, batchSize, capacity);
+        this.config = owner.config();
+        this.manager = parent.newSubManager();
+        Shape shape = new Shape(batchSize, config.numKeyValueHeads(), capacity, config.headDim());
+        List<NDArray> k = new ArrayList<>();
+        List<NDArray> v = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            k.add(manager.zeros(shape));
+            v.add(manager.zeros(shape));
+        }
+        this.keys = List.copyOf(k);
+        this.values = List.copyOf(v);
     }
 
-    static PtKvCache allocate(PtCausalLM owner, NDManager parent, int batchSize, int capacity) {
-        if (batchSize <= 0) {
-            throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
+    /** A copy of {@code from}: its arrays duplicated into a sibling manager. */
+    private PtKvCache(PtKvCache from) {
+        super(from);
+        this.config = from.config;
+        this.manager = from.manager.getParentManager().newSubManager();
+        List<NDArray> k = new ArrayList<>();
+        List<NDArray> v = new ArrayList<>();
+        for (int i = 0; i < from.keys.size(); i++) {
+            NDArray kc = from.keys.get(i).duplicate();
+            kc.attach(manager);
+            k.add(kc);
+            NDArray vc = from.values.get(i).duplicate();
+            vc.attach(manager);
+            v.add(vc);
         }
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("capacity must be > 0, got " + capacity);
-        }
-        ModelConfig c = owner.config();
-        NDManager manager = parent.newSubManager();
-        Shape shape = new Shape(batchSize, c.numKeyValueHeads(), capacity, c.headDim());
-        List<NDArray> keys = new ArrayList<>();
-        List<NDArray> values = new ArrayList<>();
-        for (int i = 0; i < c.numHiddenLayers(); i++) {
-            keys.add(manager.zeros(shape));
-            values.add(manager.zeros(shape));
-        }
-        return new PtKvCache(owner, manager, batchSize, capacity, List.copyOf(keys), List.copyOf(values),
-                new int[batchSize][capacity], 0);
-    }
-
-    PtCausalLM owner() {
-        return owner;
+        this.keys = List.copyOf(k);
+        this.values = List.copyOf(v);
     }
 
     List<NDArray> keys() {
@@ -69,93 +64,29 @@ final class PtKvCache implements KvCache {
         return values;
     }
 
-    /** Real (non-padding) tokens row {@code b} holds. */
-    int realTokens(int b) {
-        int n = 0;
-        for (int j = 0; j < length; j++) {
-            n += mask[b][j];
-        }
-        return n;
-    }
-
-    /** Whether cached position {@code j} of row {@code b} is a real token. */
-    boolean isReal(int b, int j) {
-        return mask[b][j] == 1;
-    }
-
-    /** Records the padding of new positions {@code [length, length + m.length)} of row {@code b}. */
-    void setMask(int b, int[] m) {
-        System.arraycopy(m, 0, mask[b], length, m.length);
-    }
-
-    /** Marks {@code n} positions written by a successful step as held. */
-    void advance(int n) {
-        length += n;
-    }
-
-    void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("this KV cache is closed");
-        }
+    /** Marks the positions a successful step wrote, with their padding, as held. */
+    void advance(int[][] newMask) {
+        append(newMask);
     }
 
     @Override
-    public int batchSize() {
-        return batchSize;
-    }
-
-    @Override
-    public int length() {
-        return length;
-    }
-
-    @Override
-    public int capacity() {
-        return capacity;
-    }
-
-    @Override
-    public void truncate(int newLength) {
-        checkOpen();
-        if (newLength < 0 || newLength > length) {
-            throw new IllegalArgumentException("cannot truncate a cache of length " + length + " to " + newLength);
-        }
+    protected void truncateStorage(int newLength) {
         // Positions past the length are never read (the mask stops at past + seq), so no zeroing.
-        length = newLength;
     }
 
     @Override
     public KvCache copy() {
-        checkOpen();
-        NDManager m = manager.getParentManager().newSubManager();
-        List<NDArray> k = new ArrayList<>();
-        List<NDArray> v = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            NDArray kc = keys.get(i).duplicate();
-            kc.attach(m);
-            k.add(kc);
-            NDArray vc = values.get(i).duplicate();
-            vc.attach(m);
-            v.add(vc);
-        }
-        int[][] maskCopy = new int[batchSize][];
-        for (int b = 0; b < batchSize; b++) {
-            maskCopy[b] = Arrays.copyOf(mask[b], capacity);
-        }
-        return new PtKvCache(owner, m, batchSize, capacity, List.copyOf(k), List.copyOf(v), maskCopy, length);
+        return new PtKvCache(this);
     }
 
     @Override
     public long sizeInBytes() {
-        ModelConfig c = owner.config();
-        return 2L * c.numHiddenLayers() * batchSize * c.numKeyValueHeads() * capacity * c.headDim() * Float.BYTES;
+        return 2L * config.numHiddenLayers() * batchSize() * config.numKeyValueHeads() * capacity()
+                * config.headDim() * Float.BYTES;
     }
 
     @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            manager.close();
-        }
+    protected void release() {
+        manager.close();
     }
 }

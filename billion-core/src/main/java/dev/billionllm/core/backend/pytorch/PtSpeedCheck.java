@@ -12,6 +12,8 @@ import dev.billionllm.core.config.MlpKind;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.NormKind;
 import dev.billionllm.core.config.RopeConfig;
+import dev.billionllm.core.generate.Sampler;
+import dev.billionllm.core.generate.Samplers;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
@@ -74,9 +76,10 @@ public final class PtSpeedCheck {
                     double prefill = (System.nanoTime() - p0) / 1e9;
                     long d0 = System.nanoTime();
                     int token = 1;
+                    Sampler greedy = Samplers.greedy();
                     for (int i = 0; i < decode; i++) {
                         float[] logits = lm.forward(TokenBatch.of(token), cache, LogitsMode.LAST).values();
-                        token = argmax(logits);
+                        token = greedy.sample(logits, new int[0]);
                     }
                     double decodeSeconds = (System.nanoTime() - d0) / 1e9;
                     System.out.printf("threads %d: prefill %d tokens %.2f s = %.1f tok/s; decode %d tokens %.2f s"
@@ -111,16 +114,6 @@ public final class PtSpeedCheck {
                         : manager.randomNormal(0f, 0.02f, shape, DataType.FLOAT32);
             }
         };
-    }
-
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static String loadAverage() throws IOException {

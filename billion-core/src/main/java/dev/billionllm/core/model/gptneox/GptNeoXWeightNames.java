@@ -2,10 +2,14 @@ package dev.billionllm.core.model.gptneox;
 
 import dev.billionllm.core.model.WeightNames;
 
-/** Tensor names of {@code GPTNeoXForCausalLM} checkpoints (Pythia). */
+/**
+ * Tensor names of {@code GPTNeoXForCausalLM} checkpoints (Pythia): a fused {@code query_key_value}
+ * and a plain MLP; the layer norms have the shared names.
+ */
 public class GptNeoXWeightNames implements WeightNames {
 
-    private static String layer(int i) {
+    @Override
+    public String layer(int i) {
         return "gpt_neox.layers." + i;
     }
 
@@ -25,21 +29,6 @@ public class GptNeoXWeightNames implements WeightNames {
     }
 
     @Override
-    public String inputNorm(int i) {
-        return layer(i) + ".input_layernorm";
-    }
-
-    @Override
-    public String postAttentionNorm(int i) {
-        return layer(i) + ".post_attention_layernorm";
-    }
-
-    @Override
-    public String[] qkv(int i) {
-        throw new UnsupportedOperationException("gpt_neox fuses q/k/v into query_key_value");
-    }
-
-    @Override
     public String fusedQkv(int i) {
         return layer(i) + ".attention.query_key_value";
     }
@@ -47,21 +36,6 @@ public class GptNeoXWeightNames implements WeightNames {
     @Override
     public String attentionOutput(int i) {
         return layer(i) + ".attention.dense";
-    }
-
-    @Override
-    public String qNorm(int i, int head) {
-        throw new UnsupportedOperationException("gpt_neox has no qk-norm");
-    }
-
-    @Override
-    public String kNorm(int i, int head) {
-        throw new UnsupportedOperationException("gpt_neox has no qk-norm");
-    }
-
-    @Override
-    public String mlpGate(int i) {
-        throw new UnsupportedOperationException("gpt_neox has a plain (ungated) MLP");
     }
 
     @Override

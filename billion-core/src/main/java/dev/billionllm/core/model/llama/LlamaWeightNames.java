@@ -2,10 +2,11 @@ package dev.billionllm.core.model.llama;
 
 import dev.billionllm.core.model.WeightNames;
 
-/** Tensor names of {@code LlamaForCausalLM} checkpoints. */
+/** Tensor names of {@code LlamaForCausalLM} checkpoints: separate q/k/v and a gated MLP. */
 public class LlamaWeightNames implements WeightNames {
 
-    protected static String layer(int i) {
+    @Override
+    public String layer(int i) {
         return "model.layers." + i;
     }
 
@@ -25,39 +26,14 @@ public class LlamaWeightNames implements WeightNames {
     }
 
     @Override
-    public String inputNorm(int i) {
-        return layer(i) + ".input_layernorm";
-    }
-
-    @Override
-    public String postAttentionNorm(int i) {
-        return layer(i) + ".post_attention_layernorm";
-    }
-
-    @Override
     public String[] qkv(int i) {
         String p = layer(i) + ".self_attn.";
         return new String[] {p + "q_proj", p + "k_proj", p + "v_proj"};
     }
 
     @Override
-    public String fusedQkv(int i) {
-        throw new UnsupportedOperationException("llama checkpoints have separate q/k/v projections");
-    }
-
-    @Override
     public String attentionOutput(int i) {
         return layer(i) + ".self_attn.o_proj";
-    }
-
-    @Override
-    public String qNorm(int i, int head) {
-        throw new UnsupportedOperationException("llama has no qk-norm");
-    }
-
-    @Override
-    public String kNorm(int i, int head) {
-        throw new UnsupportedOperationException("llama has no qk-norm");
     }
 
     @Override
