@@ -1,0 +1,157 @@
+package dev.billionllm.core.backend.onnx;
+
+import ai.djl.engine.Engine;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import dev.billionllm.core.BillionException;
+import dev.billionllm.core.UnsupportedModelException;
+import dev.billionllm.core.WeightLoadException;
+import dev.billionllm.core.backend.Backend;
+import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.lm.CausalLM;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Backend "onnxruntime": runs decoders exported to ONNX (Optimum, transformers.js, onnx-community)
+ * with ONNX Runtime's Java API. The file is picked by {@link LoadOptions#variant()} (see
+ * {@link OnnxModelFiles}); {@link LoadOptions#threads()} sets intra-op threads.
+ *
+ * <pre>{@code
+ * Path folder = Path.of("models/tinyllama-onnx");
+ * try (CausalLM lm = Backends.get("onnxruntime").load(folder, ModelConfigParser.parse(folder),
+ *         LoadOptions.defaults().withVariant("int8").withThreads(4))) { ... }
+ * }</pre>
+ *
+ * <p>The graph optimisation level defaults to {@code ALL_OPT}; pass another to the constructor,
+ * or set the system property {@value #OPTIMIZATION_PROPERTY} to {@code none}, {@code basic},
+ * {@code extended} or {@code all} for the instance {@link java.util.ServiceLoader} creates.
+ */
+public final class OnnxBackend implements Backend {
+
+    /** System property read by the no-argument constructor. */
+    public static final String OPTIMIZATION_PROPERTY = "billion.onnx.optimization";
+
+    private final OptLevel optimization;
+
+    /** Optimisation level from {@value #OPTIMIZATION_PROPERTY}, else {@code ALL_OPT}. */
+    public OnnxBackend() {
+        this(parseOptimization(System.getProperty(OPTIMIZATION_PROPERTY, "all")));
+    }
+
+    /** A backend whose sessions use {@code optimization}. */
+    public OnnxBackend(OptLevel optimization) {
+        this.optimization = Objects.requireNonNull(optimization, "optimization");
+    }
+
+    /** "none", "basic", "extended" or "all" (the ORT names {@code NO_OPT}, ... are accepted too). */
+    static OptLevel parseOptimization(String level) {
+        switch (level.trim().toLowerCase(Locale.ROOT)) {
+            case "none":
+            case "no_opt":
+                return OptLevel.NO_OPT;
+            case "basic":
+            case "basic_opt":
+                return OptLevel.BASIC_OPT;
+            case "extended":
+            case "extended_opt":
+                return OptLevel.EXTENDED_OPT;
+            case "all":
+            case "all_opt":
+                return OptLevel.ALL_OPT;
+            default:
+                throw new IllegalArgumentException(OPTIMIZATION_PROPERTY + " must be none, basic, extended or all, got \""
+                        + level + "\"");
+        }
+    }
+
+    @Override
+    public String name() {
+        return "onnxruntime";
+    }
+
+    @Override
+    public boolean canLoad(Path folder) {
+        return Files.isDirectory(folder) && OnnxModelFiles.containsModel(folder);
+    }
+
+    @Override
+    public CausalLM load(Path folder, ModelConfig config, LoadOptions options) {
+        Path file = OnnxModelFiles.resolve(folder, options.variant());
+        // DJL's engine loads the ONNX Runtime native library its own way; starting it first keeps
+        // both users of the library on one copy.
+        Engine.getEngine("OnnxRuntime");
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        OrtSession session = null;
+        try {
+            so.setOptimizationLevel(optimization);
+            if (options.threads() > 0) {
+                so.setIntraOpNumThreads(options.threads());
+            }
+            addDevice(so, options.device());
+            // The path (not bytes) lets ORT find external data files (*.onnx_data) next to the model.
+            session = env.createSession(file.toString(), so);
+            OnnxLayout layout = OnnxLayout.read(file, config, session.getInputInfo(), session.getOutputInfo());
+            int usable = options.usableVocabSize() > 0 ? options.usableVocabSize() : config.vocabSize();
+            if (usable > config.vocabSize()) {
+                throw new IllegalArgumentException("usableVocabSize " + usable + " exceeds vocab_size "
+                        + config.vocabSize());
+            }
+            return new OnnxCausalLM(file, config, usable, env, so, session, layout);
+        } catch (OrtException e) {
+            close(session, so);
+            throw new WeightLoadException(file + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            close(session, so);
+            throw e;
+        }
+    }
+
+    /** CPU unless a GPU is asked for; the CUDA provider exists only in the onnxruntime_gpu build. */
+    private static void addDevice(OrtSession.SessionOptions so, String device) {
+        if (device == null || device.equalsIgnoreCase("cpu")) {
+            return;
+        }
+        String d = device.toLowerCase(Locale.ROOT);
+        if (!d.startsWith("gpu") && !d.startsWith("cuda")) {
+            throw new IllegalArgumentException("device must be cpu, gpu or gpu:N, got \"" + device + "\"");
+        }
+        int colon = d.indexOf(':');
+        int index;
+        try {
+            index = colon < 0 ? 0 : Integer.parseInt(d.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("device must be cpu, gpu or gpu:N, got \"" + device + "\"");
+        }
+        try {
+            so.addCUDA(index);
+        } catch (OrtException | RuntimeException e) {
+            throw new UnsupportedModelException("device " + device + ": this ONNX Runtime build has no CUDA "
+                    + "execution provider (com.microsoft.onnxruntime:onnxruntime is CPU-only; put "
+                    + "onnxruntime_gpu on the class path instead): " + e.getMessage(), e);
+        }
+    }
+
+    private static void close(OrtSession session, OrtSession.SessionOptions so) {
+        try {
+            if (session != null) {
+                session.close();
+            }
+        } catch (OrtException e) {
+            // Already failing; the original error is the one to report.
+        } finally {
+            so.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OnnxBackend[" + optimization + "]";
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * Text generation over any {@link dev.billionllm.core.lm.CausalLM}: the {@link
+ * dev.billionllm.core.generate.Generator}, its immutable {@link
+ * dev.billionllm.core.generate.GenerationConfig}, samplers and logits processors (written to match
+ * transformers), stop conditions, streaming, batching and cancellation.
+ *
+ * <p>Belongs here: everything that turns logits into tokens and tokens into text for a caller.
+ * Does not belong here: model math or engine types (see {@code lm} and the backends), tokenizers
+ * and chat templates (see {@code tokenize} and {@code chat}).
+ */
+package dev.billionllm.core.generate;
