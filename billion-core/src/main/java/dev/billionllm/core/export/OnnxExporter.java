@@ -70,10 +70,13 @@ public final class OnnxExporter {
     }
 
     /**
-     * Exports weights from any {@link TensorSource} (e.g. generated weights for a benchmark).
-     * Writes the graph, its data file and the metadata; copies nothing.
+     * Exports weights from any {@link TensorSource} under the checkpoint's tensor names (e.g.
+     * generated weights for a benchmark). Writes the graph, its data file and the metadata; copies
+     * no tokenizer or config files.
+     *
+     * @param sourceName recorded in the metadata
      */
-    static Map<String, Object> export(ModelConfig config, TensorSource source, String sourceName, Path dst,
+    public static Map<String, Object> export(ModelConfig config, TensorSource source, String sourceName, Path dst,
             ExportOptions options) {
         check(config);
         try {

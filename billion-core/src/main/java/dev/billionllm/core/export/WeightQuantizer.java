@@ -68,7 +68,7 @@ final class WeightQuantizer {
                         extreme = v;
                     }
                 }
-                float scale = extreme / -8f;
+                float scale = extreme == 0 ? 0f : extreme / -8f;
                 scales[row * blocks + b] = scale;
                 float inv = scale == 0 ? 0 : 1 / scale;
                 int base = (row * blocks + b) * blob;
