@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp ... dev.billionllm.bench.export.OnnxExportBench [--work DIR] [--threads N]
- *     [--layers N] [--precisions fp32,int8,int4] [--block-size 32] [--runs 2]
+ *     [--layers N] [--precisions fp32,int8,int4] [--block-size 32] [--runs 2] [--keep]
  * </pre>
  */
 public final class OnnxExportBench {
@@ -51,6 +51,7 @@ public final class OnnxExportBench {
         int layers = 22;
         int blockSize = ExportOptions.DEFAULT_BLOCK_SIZE;
         int runs = 2;
+        boolean keep = false;
         List<Precision> precisions = List.of(Precision.FP32, Precision.INT8, Precision.INT4);
         for (int a = 0; a < args.length; a++) {
             switch (args[a]) {
@@ -59,6 +60,7 @@ public final class OnnxExportBench {
                 case "--layers" -> layers = Integer.parseInt(args[++a]);
                 case "--block-size" -> blockSize = Integer.parseInt(args[++a]);
                 case "--runs" -> runs = Integer.parseInt(args[++a]);
+                case "--keep" -> keep = true;
                 case "--precisions" -> {
                     List<Precision> list = new ArrayList<>();
                     for (String p : args[++a].split(",")) {
@@ -67,7 +69,7 @@ public final class OnnxExportBench {
                     precisions = list;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[a]
-                        + " (--work DIR, --threads N, --layers N, --block-size N, --runs N, --precisions fp32,int8,int4)");
+                        + " (--work DIR, --threads N, --layers N, --block-size N, --runs N, --keep, --precisions fp32,int8,int4)");
             }
         }
         ModelConfig config = tinyLlama(layers);
@@ -107,7 +109,9 @@ public final class OnnxExportBench {
                 System.out.printf("%-6s %10.1f %9.1f %10.1f %10.1f %9d %9d%n", precision, exportS, loadS, pp, tg,
                         rssMiB(), disk >> 20);
             }
-            deleteTree(dst);
+            if (!keep) {
+                deleteTree(dst);
+            }
         }
     }
 
