@@ -15,7 +15,8 @@ import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.testing.Fixtures;
 import dev.billionllm.core.tokenize.HfTokenizer;
 import java.nio.file.Path;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,17 +43,26 @@ class QuantizedPerplexityTest {
         JsonObject loss = ModelConfigParser.readJson(src.resolve("golden.json")).getAsJsonObject("loss");
         int[] lossIds = ints(loss.getAsJsonArray("input_ids"));
         int[] text = HfTokenizer.load(src).encode(TEXT, true);
-        Map<Precision, Double> perplexity = new EnumMap<>(Precision.class);
-        for (Precision p : Precision.values()) {
-            Path dst = tmp.resolve(p.name());
-            OnnxExporter.export(src, dst, ExportOptions.defaults().withPrecision(p));
+        Map<String, Double> perplexity = new LinkedHashMap<>();
+        List<ExportOptions> variants = List.of(ExportOptions.defaults(),
+                ExportOptions.defaults().withPrecision(Precision.INT8),
+                ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(32),
+                ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(128),
+                ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(32)
+                        .withLmHeadPrecision(Precision.INT8));
+        for (ExportOptions options : variants) {
+            Precision p = options.precision();
+            String name = p + (p == Precision.INT4 ? " block " + options.blockSize() : "")
+                    + (options.lmHeadPrecision() != null ? " lm_head " + options.lmHeadPrecision() : "");
+            Path dst = tmp.resolve(name.replace(' ', '_'));
+            OnnxExporter.export(src, dst, options);
             try (CausalLM lm = Backends.get("onnxruntime").load(dst, ModelConfigParser.parse(dst),
                     LoadOptions.defaults())) {
                 double goldenNll = meanNll(lm, lossIds);
                 double nll = meanNll(lm, text);
-                perplexity.put(p, Math.exp(nll));
+                perplexity.put(name, Math.exp(nll));
                 System.out.printf("[export] small-llama-target %s: golden-text mean NLL %.5f (reference %.5f), "
-                        + "perplexity on our %d-token text %.4f%n", p, goldenNll, loss.get("mean_nll").getAsDouble(),
+                        + "perplexity on our %d-token text %.4f%n", name, goldenNll, loss.get("mean_nll").getAsDouble(),
                         text.length, Math.exp(nll));
                 if (p == Precision.FP32) {
                     assertThat(goldenNll).isCloseTo(loss.get("mean_nll").getAsDouble(),
@@ -60,8 +70,10 @@ class QuantizedPerplexityTest {
                 }
             }
         }
-        assertThat(perplexity.get(Precision.INT8)).isLessThan(perplexity.get(Precision.FP32) * 1.25);
-        assertThat(perplexity.get(Precision.INT4)).isLessThan(perplexity.get(Precision.FP32) * 2);
+        double fp32 = perplexity.get("FP32");
+        assertThat(perplexity.get("INT8")).isLessThan(fp32 * 1.25);
+        assertThat(perplexity.get("INT4 block 32")).isLessThan(fp32 * 2);
+        assertThat(perplexity.get("INT4 block 128")).isLessThan(fp32 * 2);
     }
 
     /** Mean negative log-likelihood of ids[1..] given the prefix, one forward pass. */
