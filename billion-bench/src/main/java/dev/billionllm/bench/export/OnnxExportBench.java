@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp ... dev.billionllm.bench.export.OnnxExportBench [--work DIR] [--threads N]
- *     [--layers N] [--precisions fp32,int8,int4] [--block-size 32] [--runs 2] [--keep]
+ *     [--layers N] [--precisions fp32,int8,int4] [--block-size 32] [--runs 2] [--keep] [--plain-rotary]
  * </pre>
  */
 public final class OnnxExportBench {
@@ -52,6 +52,7 @@ public final class OnnxExportBench {
         int blockSize = ExportOptions.DEFAULT_BLOCK_SIZE;
         int runs = 2;
         boolean keep = false;
+        boolean fusedRotary = true;
         List<Precision> precisions = List.of(Precision.FP32, Precision.INT8, Precision.INT4);
         for (int a = 0; a < args.length; a++) {
             switch (args[a]) {
@@ -61,6 +62,7 @@ public final class OnnxExportBench {
                 case "--block-size" -> blockSize = Integer.parseInt(args[++a]);
                 case "--runs" -> runs = Integer.parseInt(args[++a]);
                 case "--keep" -> keep = true;
+                case "--plain-rotary" -> fusedRotary = false;
                 case "--precisions" -> {
                     List<Precision> list = new ArrayList<>();
                     for (String p : args[++a].split(",")) {
@@ -69,7 +71,7 @@ public final class OnnxExportBench {
                     precisions = list;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[a]
-                        + " (--work DIR, --threads N, --layers N, --block-size N, --runs N, --keep, --precisions fp32,int8,int4)");
+                        + " (--work DIR, --threads N, --layers N, --block-size N, --runs N, --keep, --plain-rotary, --precisions fp32,int8,int4)");
             }
         }
         ModelConfig config = tinyLlama(layers);
@@ -78,10 +80,11 @@ public final class OnnxExportBench {
         System.out.printf("%-6s %10s %9s %10s %10s %9s %9s%n", "prec", "export s", "load s", "pp128 t/s", "tg128 t/s",
                 "RSS MiB", "disk MiB");
         for (Precision precision : precisions) {
-            Path dst = work.resolve(precision.name().toLowerCase(java.util.Locale.ROOT));
+            Path dst = work.resolve(precision.name().toLowerCase(java.util.Locale.ROOT) + (fusedRotary ? "" : "-plain"));
             long t0 = System.nanoTime();
             OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
-                    ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize));
+                    ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
+                            .withFusedRotary(fusedRotary));
             double exportS = (System.nanoTime() - t0) / 1e9;
             long disk = Files.size(dst.resolve(OnnxExporter.DATA_FILE)) + Files.size(dst.resolve(OnnxExporter.MODEL_FILE));
             System.gc();

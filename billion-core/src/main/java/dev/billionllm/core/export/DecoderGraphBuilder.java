@@ -35,9 +35,11 @@ final class DecoderGraphBuilder {
     private final OnnxGraph g;
     private final ExportOptions options;
 
-    // Shared per forward call: rotary cos/sin [batch, 1, seq, rotary/2] and the additive mask.
+    // Shared per forward call: rotary cos/sin ([batch, 1, seq, rotary/2], or the
+    // [max_positions, rotary/2] tables of the fused operator) and the additive mask.
     private String cos;
     private String sin;
+    private String positions;
     private String maskBias;
 
     DecoderGraphBuilder(ModelConfig config, CheckpointWeights weights, OnnxGraph graph, ExportOptions options) {
@@ -83,10 +85,31 @@ final class DecoderGraphBuilder {
         g.nodeNamed("", "Identity", List.of(logits), List.of("logits"));
     }
 
-    /** cos and sin of position x inverse frequency, computed in-graph from position_ids. */
+    /**
+     * cos and sin of position x inverse frequency: a table for the fused operator, else computed
+     * in-graph from position_ids (no table of max_position_embeddings rows).
+     */
     private void rotary(String positions) {
         int rotary = config.rope().rotaryDim(config.headDim());
         float[] inv = RopeFrequencies.inverseFrequencies(config.rope(), rotary);
+        this.positions = positions;
+        if (options.fusedRotary()) {
+            int rows = config.maxPositionEmbeddings();
+            float[] cosTable = new float[rows * inv.length];
+            float[] sinTable = new float[rows * inv.length];
+            for (int p = 0; p < rows; p++) {
+                for (int i = 0; i < inv.length; i++) {
+                    // The float product transformers takes, then cos/sin rounded to float.
+                    float angle = (float) p * inv[i];
+                    cosTable[p * inv.length + i] = (float) Math.cos(angle);
+                    sinTable[p * inv.length + i] = (float) Math.sin(angle);
+                }
+            }
+            long[] dims = {rows, inv.length};
+            cos = g.floats("rope.cos_cache", dims, cosTable);
+            sin = g.floats("rope.sin_cache", dims, sinTable);
+            return;
+        }
         String invFreq = g.floats("rope.inv_freq", new long[] {inv.length}, inv);
         String pos = g.op("Unsqueeze", List.of(g.op("Cast", List.of(positions), Attr.of("to", (long) FLOAT)),
                 g.int64s(-1)));
@@ -149,8 +172,15 @@ final class DecoderGraphBuilder {
                 (heads + 2 * kv) * d, hidden, options.precision());
         String[] parts = g.node("", "Split", List.of(qkv, g.int64s(heads * d, kv * d, kv * d)), 3,
                 Attr.of("axis", 2L));
-        String q = rope(toHeads(parts[0], heads));
-        String k = rope(toHeads(parts[1], kv));
+        String q;
+        String k;
+        if (options.fusedRotary()) {
+            q = toHeads(fusedRope(parts[0], heads), heads);
+            k = toHeads(fusedRope(parts[1], kv), kv);
+        } else {
+            q = rope(toHeads(parts[0], heads));
+            k = rope(toHeads(parts[1], kv));
+        }
         String v = toHeads(parts[2], kv);
 
         String presentKey = "present." + i + ".key";
@@ -207,6 +237,13 @@ final class DecoderGraphBuilder {
             pieces.add(parts[2]);
         }
         return g.op("Concat", pieces, Attr.of("axis", -1L));
+    }
+
+    /** com.microsoft.RotaryEmbedding on {@code [batch, seq, n * d]}, rotate-half layout, partial heads passed through. */
+    private String fusedRope(String x, int n) {
+        return g.node(MS_DOMAIN, "RotaryEmbedding", List.of(x, positions, cos, sin), 1,
+                Attr.of("interleaved", 0L), Attr.of("num_heads", (long) n),
+                Attr.of("rotary_embedding_dim", (long) config.rope().rotaryDim(config.headDim())))[0];
     }
 
     private String mlp(int i, String x) {

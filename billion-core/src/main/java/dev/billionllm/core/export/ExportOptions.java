@@ -14,8 +14,12 @@ package dev.billionllm.core.export;
  * @param accuracyLevel int4 only: {@code MatMulNBits} accuracy_level, 0 to 4 (default 4: the
  *     activations are quantised to int8, which ONNX Runtime runs several times faster)
  * @param lmHeadPrecision the output projection's precision, or null for {@code precision}
+ * @param fusedRotary apply rotary embeddings with ONNX Runtime's {@code com.microsoft.RotaryEmbedding}
+ *     and a cos/sin table of {@code max_position_embeddings} rows (default true), instead of
+ *     standard operators computing cos/sin from the positions
  */
-public record ExportOptions(Precision precision, int blockSize, int accuracyLevel, Precision lmHeadPrecision) {
+public record ExportOptions(Precision precision, int blockSize, int accuracyLevel, Precision lmHeadPrecision,
+        boolean fusedRotary) {
 
     /** Default int4 block size. */
     public static final int DEFAULT_BLOCK_SIZE = 32;
@@ -32,26 +36,31 @@ public record ExportOptions(Precision precision, int blockSize, int accuracyLeve
         }
     }
 
-    /** fp32, block size {@value #DEFAULT_BLOCK_SIZE}, accuracy level 4, lm_head like the rest. */
+    /** fp32, block size {@value #DEFAULT_BLOCK_SIZE}, accuracy level 4, lm_head like the rest, fused rotary. */
     public static ExportOptions defaults() {
-        return new ExportOptions(Precision.FP32, DEFAULT_BLOCK_SIZE, 4, null);
+        return new ExportOptions(Precision.FP32, DEFAULT_BLOCK_SIZE, 4, null, true);
     }
 
     public ExportOptions withPrecision(Precision precision) {
-        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision);
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
     }
 
     public ExportOptions withBlockSize(int blockSize) {
-        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision);
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
     }
 
     public ExportOptions withAccuracyLevel(int accuracyLevel) {
-        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision);
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
     }
 
     /** Keeps the output projection at another precision (e.g. FP32 or INT8 under INT4); null: same. */
     public ExportOptions withLmHeadPrecision(Precision lmHeadPrecision) {
-        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision);
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
+    }
+
+    /** Fused {@code RotaryEmbedding} (true) or standard operators (false). */
+    public ExportOptions withFusedRotary(boolean fusedRotary) {
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
     }
 
     /** The output projection's effective precision. */

@@ -145,6 +145,7 @@ public final class OnnxExporter {
         m.put("precision", options.precision().name().toLowerCase(java.util.Locale.ROOT));
         m.put("lm_head_precision", options.effectiveLmHeadPrecision().name().toLowerCase(java.util.Locale.ROOT));
         m.put("embedding_precision", "fp32");
+        m.put("fused_rotary", options.fusedRotary());
         if (options.precision() == Precision.INT4 || options.effectiveLmHeadPrecision() == Precision.INT4) {
             m.put("int4_block_size", options.blockSize());
             m.put("int4_accuracy_level", options.accuracyLevel());

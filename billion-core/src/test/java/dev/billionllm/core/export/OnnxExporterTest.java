@@ -52,7 +52,7 @@ class OnnxExporterTest {
     }
 
     static synchronized CausalLM model(String fixture, ExportOptions options) {
-        String key = fixture + "-" + options.precision() + "-" + options.blockSize();
+        String key = fixture + "-" + options.precision() + "-" + options.blockSize() + "-" + options.fusedRotary();
         return MODELS.computeIfAbsent(key, k -> {
             Path dst = exports.resolve(k);
             OnnxExporter.export(Fixtures.dir(fixture), dst, options);
@@ -77,6 +77,21 @@ class OnnxExporterTest {
         }
         System.out.printf("[export] %s fp32: prefill max abs logit error %.3g%n", fixture, worst);
         assertThat(worst).isLessThanOrEqualTo(1e-4);
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void fp32WithStandardRotaryOperatorsMatchesGoldensToo(String fixture) throws IOException {
+        CausalLM lm = model(fixture, ExportOptions.defaults().withFusedRotary(false));
+        Goldens g = new Goldens(fixture);
+        double worst = 0;
+        for (int p = 0; p < g.prompts(); p++) {
+            worst = Math.max(worst, prefillError(lm, g, p));
+        }
+        System.out.printf("[export] %s fp32 standard-op rotary: prefill max abs logit error %.3g%n", fixture, worst);
+        assertThat(worst).isLessThanOrEqualTo(1e-4);
+        int[] prompt = g.ints("prompt0.input_ids");
+        assertThat(greedy(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)})[0]).containsExactly(g.greedy(0));
     }
 
     @ParameterizedTest
