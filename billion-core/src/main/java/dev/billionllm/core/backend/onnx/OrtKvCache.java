@@ -250,6 +250,11 @@ final class OrtKvCache implements KvCache {
         }
     }
 
+    /**
+     * What a full cache takes ({@code capacity} positions). ONNX Runtime allocates presents at
+     * their current length, so the native memory in use grows towards this bound rather than
+     * starting at it; reporting the bound lets callers size memory the same way for every backend.
+     */
     @Override
     public long sizeInBytes() {
         return 2L * layout.layers() * batchSize * layout.kvHeads() * capacity * layout.headDim()

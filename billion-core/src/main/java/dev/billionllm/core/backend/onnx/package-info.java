@@ -6,5 +6,11 @@
  * ({@link dev.billionllm.core.backend.onnx.OnnxModelFiles}), layout checks, and the KV cache that
  * feeds presents back as pasts. Sampling and generation are the shared code above
  * {@link dev.billionllm.core.lm.CausalLM}.
+ *
+ * <p>Sessions are driven through ONNX Runtime's Java API ({@code ai.onnxruntime}) rather than
+ * DJL's {@code Predictor}: a decoder step needs named inputs, the outputs' element types, and
+ * control over each output tensor's lifetime (presents must stay alive to be fed back, logits
+ * freed at once), none of which DJL's ONNX engine exposes. DJL's engine is still started first
+ * ({@code Engine.getEngine("OnnxRuntime")}) so that both share one native library and environment.
  */
 package dev.billionllm.core.backend.onnx;
