@@ -2,6 +2,7 @@ package dev.billionllm.bench.export;
 
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.Activation;
 import dev.billionllm.core.config.Family;
 import dev.billionllm.core.config.MlpKind;
@@ -15,23 +16,23 @@ import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
+import dev.billionllm.core.model.WeightReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /**
- * Speed of exported ONNX decoders on a TinyLlama-1.1B-shaped model with random weights: for each
- * precision, export, load, then time a 128-token prefill (pp128) and 128 single-token decode
+ * Speed of exported ONNX decoders on a TinyLlama-1.1B-shaped model with random weights, next to
+ * the PyTorch backend at fp32: for each precision, export, load, then time a 128-token prefill (pp128) and 128 single-token decode
  * steps with the KV cache (tg128), llama-bench style, and print the resident memory.
  *
  * <pre>
  * java -cp ... dev.billionllm.bench.export.OnnxExportBench [--work DIR] [--threads N]
- *     [--layers N] [--precisions fp32,int8,int4] [--block-size 32] [--runs 2] [--keep] [--plain-rotary]
+ *     [--layers N] [--precisions pytorch,fp32,int8,int4] [--block-size 32] [--runs 2] [--keep] [--plain-rotary]
  * </pre>
  */
 public final class OnnxExportBench {
@@ -53,7 +54,7 @@ public final class OnnxExportBench {
         int runs = 2;
         boolean keep = false;
         boolean fusedRotary = true;
-        List<Precision> precisions = List.of(Precision.FP32, Precision.INT8, Precision.INT4);
+        List<String> variants = List.of("pytorch", "fp32", "int8", "int4");
         for (int a = 0; a < args.length; a++) {
             switch (args[a]) {
                 case "--work" -> work = Path.of(args[++a]);
@@ -63,23 +64,22 @@ public final class OnnxExportBench {
                 case "--runs" -> runs = Integer.parseInt(args[++a]);
                 case "--keep" -> keep = true;
                 case "--plain-rotary" -> fusedRotary = false;
-                case "--precisions" -> {
-                    List<Precision> list = new ArrayList<>();
-                    for (String p : args[++a].split(",")) {
-                        list.add(Precision.valueOf(p.trim().toUpperCase(java.util.Locale.ROOT)));
-                    }
-                    precisions = list;
-                }
+                case "--precisions" -> variants = List.of(args[++a].toLowerCase(java.util.Locale.ROOT).split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[a]
-                        + " (--work DIR, --threads N, --layers N, --block-size N, --runs N, --keep, --plain-rotary, --precisions fp32,int8,int4)");
+                        + " (--work DIR, --threads N, --layers N, --block-size N, --runs N, --keep, --plain-rotary, --precisions pytorch,fp32,int8,int4)");
             }
         }
         ModelConfig config = tinyLlama(layers);
         System.out.printf("TinyLlama-1.1B shape, %d layers, %.2fB parameters, random weights; %d threads, %d cores%n",
                 layers, config.parameterCount() / 1e9, threads, Runtime.getRuntime().availableProcessors());
-        System.out.printf("%-6s %10s %9s %10s %10s %9s %9s%n", "prec", "export s", "load s", "pp128 t/s", "tg128 t/s",
+        System.out.printf("%-7s %10s %9s %10s %10s %9s %9s%n", "backend", "export s", "load s", "pp128 t/s", "tg128 t/s",
                 "RSS MiB", "disk MiB");
-        for (Precision precision : precisions) {
+        for (String variant : variants) {
+            if (variant.equals("pytorch")) {
+                pytorch(config, threads, runs);
+                continue;
+            }
+            Precision precision = Precision.valueOf(variant.trim().toUpperCase(java.util.Locale.ROOT));
             Path dst = work.resolve(precision.name().toLowerCase(java.util.Locale.ROOT) + (fusedRotary ? "" : "-plain"));
             long t0 = System.nanoTime();
             OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
@@ -91,31 +91,50 @@ public final class OnnxExportBench {
             long t1 = System.nanoTime();
             try (CausalLM lm = Backends.get("onnxruntime").load(dst, config, LoadOptions.defaults().withThreads(threads))) {
                 double loadS = (System.nanoTime() - t1) / 1e9;
-                int[] prompt = new SplittableRandom(7).ints(128, 3, 32000).toArray();
-                double pp = 0;
-                double tg = 0;
-                for (int r = 0; r < runs; r++) {
-                    try (KvCache cache = lm.newCache(1, 128)) {
-                        long s = System.nanoTime();
-                        lm.forward(TokenBatch.of(prompt), cache, LogitsMode.LAST);
-                        pp = Math.max(pp, 128 / ((System.nanoTime() - s) / 1e9));
-                    }
-                    try (KvCache cache = lm.newCache(1, 129)) {
-                        lm.forward(TokenBatch.of(1), cache, LogitsMode.LAST);
-                        long s = System.nanoTime();
-                        for (int i = 0; i < 128; i++) {
-                            lm.forward(TokenBatch.of(prompt[i]), cache, LogitsMode.LAST);
-                        }
-                        tg = Math.max(tg, 128 / ((System.nanoTime() - s) / 1e9));
-                    }
-                }
-                System.out.printf("%-6s %10.1f %9.1f %10.1f %10.1f %9d %9d%n", precision, exportS, loadS, pp, tg,
-                        rssMiB(), disk >> 20);
+                double[] speed = speed(lm, runs);
+                System.out.printf("%-7s %10.1f %9.1f %10.1f %10.1f %9d %9d%n", "onnx-" + variant, exportS, loadS,
+                        speed[0], speed[1], rssMiB(), disk >> 20);
             }
             if (!keep) {
                 deleteTree(dst);
             }
         }
+    }
+
+    /** PyTorch fp32 on the same shape and weights, for comparison (no export). */
+    private static void pytorch(ModelConfig config, int threads, int runs) {
+        System.gc();
+        long t0 = System.nanoTime();
+        try (CausalLM lm = PtCausalLM.load(config, WeightReader.of(new RandomLlamaWeights(config), "random weights"),
+                LoadOptions.defaults().withThreads(threads))) {
+            double loadS = (System.nanoTime() - t0) / 1e9;
+            double[] speed = speed(lm, runs);
+            System.out.printf("%-7s %10s %9.1f %10.1f %10.1f %9d %9s%n", "pytorch", "-", loadS, speed[0], speed[1],
+                    rssMiB(), "-");
+        }
+    }
+
+    /** Best of {@code runs}: pp128 (one 128-token forward) and tg128 (128 cached single-token steps), tokens/s. */
+    private static double[] speed(CausalLM lm, int runs) {
+        int[] prompt = new SplittableRandom(7).ints(128, 3, lm.config().vocabSize()).toArray();
+        double pp = 0;
+        double tg = 0;
+        for (int r = 0; r < runs; r++) {
+            try (KvCache cache = lm.newCache(1, 128)) {
+                long s = System.nanoTime();
+                lm.forward(TokenBatch.of(prompt), cache, LogitsMode.LAST);
+                pp = Math.max(pp, 128 / ((System.nanoTime() - s) / 1e9));
+            }
+            try (KvCache cache = lm.newCache(1, 129)) {
+                lm.forward(TokenBatch.of(1), cache, LogitsMode.LAST);
+                long s = System.nanoTime();
+                for (int i = 0; i < 128; i++) {
+                    lm.forward(TokenBatch.of(prompt[i]), cache, LogitsMode.LAST);
+                }
+                tg = Math.max(tg, 128 / ((System.nanoTime() - s) / 1e9));
+            }
+        }
+        return new double[] {pp, tg};
     }
 
     /** Resident set size of this process (Linux), -1 elsewhere. */
