@@ -80,9 +80,26 @@ final class DecoderGraphBuilder {
 
         String normed = norm(x, "final_norm", weights.finalNorm(false),
                 config.normKind() == NormKind.LAYER_NORM ? weights.finalNorm(true) : null);
-        String logits = linear(normed, "lm_head", weights.lmHead(), null, config.vocabSize(), config.hiddenSize(),
-                options.effectiveLmHeadPrecision());
+        String logits = options.effectiveLmHeadPrecision() == Precision.FP32
+                ? fp32LmHead(normed, table)
+                : linear(normed, "lm_head", weights.lmHead(), null, config.vocabSize(), config.hiddenSize(),
+                        options.effectiveLmHeadPrecision());
         g.nodeNamed("", "Identity", List.of(logits), List.of("logits"));
+    }
+
+    /**
+     * fp32 output projection as {@code Gemm} with transB over the {@code [vocab, hidden]} matrix as
+     * the checkpoint stores it: tied embeddings reuse the embedding table instead of a transposed
+     * copy (1 GB saved for Llama 3.2's 128256 x 2048).
+     */
+    private String fp32LmHead(String x, String embeddingTable) {
+        String w = config.tieWordEmbeddings() ? embeddingTable
+                : g.floats("lm_head.weight", new long[] {config.vocabSize(), config.hiddenSize()}, weights.lmHead());
+        String rows = g.op("Reshape", x, g.int64s(-1, config.hiddenSize()));
+        String y = g.op("Gemm", List.of(rows, w), Attr.of("transB", 1L));
+        String batchSeq = g.op("Shape", List.of(x), Attr.of("start", 0L), Attr.of("end", 2L));
+        String shape = g.op("Concat", List.of(batchSeq, g.int64s(config.vocabSize())), Attr.of("axis", 0L));
+        return g.op("Reshape", y, shape);
     }
 
     /**

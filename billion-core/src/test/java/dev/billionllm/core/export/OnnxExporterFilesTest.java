@@ -55,6 +55,19 @@ class OnnxExporterFilesTest {
     }
 
     @Test
+    void tiedFp32ExportsReuseTheEmbeddingForTheOutputProjection() throws IOException {
+        Path tied = tmp.resolve("tied");
+        Path untied = tmp.resolve("untied");
+        OnnxExporter.export(Fixtures.dir("tiny-llama32"), tied, ExportOptions.defaults());
+        OnnxExporter.export(Fixtures.dir("tiny-tinyllama"), untied, ExportOptions.defaults());
+        String tiedGraph = Files.readString(tied.resolve("model.onnx"), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String untiedGraph = Files.readString(untied.resolve("model.onnx"),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(tiedGraph).contains("embed_tokens.weight").doesNotContain("lm_head.weight").contains("Gemm");
+        assertThat(untiedGraph).contains("embed_tokens.weight").contains("lm_head.weight");
+    }
+
+    @Test
     void qkLayerNormIsRefusedWithTheReason() throws IOException {
         Path src = tmp.resolve("qknorm");
         Files.createDirectories(src);
