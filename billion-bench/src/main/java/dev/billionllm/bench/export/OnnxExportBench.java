@@ -1,0 +1,161 @@
+package dev.billionllm.bench.export;
+
+import dev.billionllm.core.backend.Backends;
+import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.backend.pytorch.PtCausalLM;
+import dev.billionllm.core.config.Activation;
+import dev.billionllm.core.config.Family;
+import dev.billionllm.core.config.MlpKind;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.config.NormKind;
+import dev.billionllm.core.config.RopeConfig;
+import dev.billionllm.core.export.ExportOptions;
+import dev.billionllm.core.export.OnnxExporter;
+import dev.billionllm.core.export.Precision;
+import dev.billionllm.core.lm.CausalLM;
+import dev.billionllm.core.lm.KvCache;
+import dev.billionllm.core.lm.LogitsMode;
+import dev.billionllm.core.lm.TokenBatch;
+import dev.billionllm.core.model.WeightReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Speed of exported ONNX decoders on a TinyLlama-1.1B-shaped model with random weights, next to
+ * the PyTorch backend at fp32: for each precision, export, load, then time a 128-token prefill (pp128) and 128 single-token decode
+ * steps with the KV cache (tg128), llama-bench style, and print the resident memory.
+ *
+ * <pre>
+ * java -cp ... dev.billionllm.bench.export.OnnxExportBench [--work DIR] [--threads N]
+ *     [--layers N] [--precisions pytorch,fp32,int8,int4] [--block-size 32] [--runs 2] [--keep] [--plain-rotary]
+ * </pre>
+ */
+public final class OnnxExportBench {
+
+    private OnnxExportBench() {}
+
+    /** TinyLlama-1.1B-Chat-v1.0's architecture ({@code layers} may be cut for a quick run). */
+    static ModelConfig tinyLlama(int layers) {
+        return new ModelConfig(Family.LLAMA, 32000, 2048, 5632, layers, 32, 4, 64, 2048, NormKind.RMS_NORM, 1e-5,
+                MlpKind.GATED, Activation.SILU, RopeConfig.simple(10000), false, false, false, false, false, false,
+                false, 1, List.of(2), -1, "bfloat16");
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path work = Path.of(System.getProperty("java.io.tmpdir"), "billion-export-bench");
+        int threads = Runtime.getRuntime().availableProcessors();
+        int layers = 22;
+        int blockSize = ExportOptions.DEFAULT_BLOCK_SIZE;
+        int runs = 2;
+        boolean keep = false;
+        boolean fusedRotary = true;
+        List<String> variants = List.of("pytorch", "fp32", "int8", "int4");
+        for (int a = 0; a < args.length; a++) {
+            switch (args[a]) {
+                case "--work" -> work = Path.of(args[++a]);
+                case "--threads" -> threads = Integer.parseInt(args[++a]);
+                case "--layers" -> layers = Integer.parseInt(args[++a]);
+                case "--block-size" -> blockSize = Integer.parseInt(args[++a]);
+                case "--runs" -> runs = Integer.parseInt(args[++a]);
+                case "--keep" -> keep = true;
+                case "--plain-rotary" -> fusedRotary = false;
+                case "--precisions" -> variants = List.of(args[++a].toLowerCase(java.util.Locale.ROOT).split(","));
+                default -> throw new IllegalArgumentException("unknown option " + args[a]
+                        + " (--work DIR, --threads N, --layers N, --block-size N, --runs N, --keep, --plain-rotary, --precisions pytorch,fp32,int8,int4)");
+            }
+        }
+        ModelConfig config = tinyLlama(layers);
+        System.out.printf("TinyLlama-1.1B shape, %d layers, %.2fB parameters, random weights; %d threads, %d cores%n",
+                layers, config.parameterCount() / 1e9, threads, Runtime.getRuntime().availableProcessors());
+        System.out.printf("%-7s %10s %9s %10s %10s %9s %9s%n", "backend", "export s", "load s", "pp128 t/s", "tg128 t/s",
+                "RSS MiB", "disk MiB");
+        for (String variant : variants) {
+            if (variant.equals("pytorch")) {
+                pytorch(config, threads, runs);
+                continue;
+            }
+            Precision precision = Precision.valueOf(variant.trim().toUpperCase(java.util.Locale.ROOT));
+            Path dst = work.resolve(precision.name().toLowerCase(java.util.Locale.ROOT) + (fusedRotary ? "" : "-plain"));
+            long t0 = System.nanoTime();
+            OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
+                    ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
+                            .withFusedRotary(fusedRotary));
+            double exportS = (System.nanoTime() - t0) / 1e9;
+            long disk = Files.size(dst.resolve(OnnxExporter.DATA_FILE)) + Files.size(dst.resolve(OnnxExporter.MODEL_FILE));
+            System.gc();
+            long t1 = System.nanoTime();
+            try (CausalLM lm = Backends.get("onnxruntime").load(dst, config, LoadOptions.defaults().withThreads(threads))) {
+                double loadS = (System.nanoTime() - t1) / 1e9;
+                double[] speed = speed(lm, runs);
+                System.out.printf("%-7s %10.1f %9.1f %10.1f %10.1f %9d %9d%n", "onnx-" + variant, exportS, loadS,
+                        speed[0], speed[1], rssMiB(), disk >> 20);
+            }
+            if (!keep) {
+                deleteTree(dst);
+            }
+        }
+    }
+
+    /** PyTorch fp32 on the same shape and weights, for comparison (no export). */
+    private static void pytorch(ModelConfig config, int threads, int runs) {
+        System.gc();
+        long t0 = System.nanoTime();
+        try (CausalLM lm = PtCausalLM.load(config, WeightReader.of(new RandomLlamaWeights(config), "random weights"),
+                LoadOptions.defaults().withThreads(threads))) {
+            double loadS = (System.nanoTime() - t0) / 1e9;
+            double[] speed = speed(lm, runs);
+            System.out.printf("%-7s %10s %9.1f %10.1f %10.1f %9d %9s%n", "pytorch", "-", loadS, speed[0], speed[1],
+                    rssMiB(), "-");
+        }
+    }
+
+    /** Best of {@code runs}: pp128 (one 128-token forward) and tg128 (128 cached single-token steps), tokens/s. */
+    private static double[] speed(CausalLM lm, int runs) {
+        int[] prompt = new SplittableRandom(7).ints(128, 3, lm.config().vocabSize()).toArray();
+        double pp = 0;
+        double tg = 0;
+        for (int r = 0; r < runs; r++) {
+            try (KvCache cache = lm.newCache(1, 128)) {
+                long s = System.nanoTime();
+                lm.forward(TokenBatch.of(prompt), cache, LogitsMode.LAST);
+                pp = Math.max(pp, 128 / ((System.nanoTime() - s) / 1e9));
+            }
+            try (KvCache cache = lm.newCache(1, 129)) {
+                lm.forward(TokenBatch.of(1), cache, LogitsMode.LAST);
+                long s = System.nanoTime();
+                for (int i = 0; i < 128; i++) {
+                    lm.forward(TokenBatch.of(prompt[i]), cache, LogitsMode.LAST);
+                }
+                tg = Math.max(tg, 128 / ((System.nanoTime() - s) / 1e9));
+            }
+        }
+        return new double[] {pp, tg};
+    }
+
+    /** Resident set size of this process (Linux), -1 elsewhere. */
+    static long rssMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

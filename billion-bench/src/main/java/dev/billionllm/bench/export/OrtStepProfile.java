@@ -1,0 +1,139 @@
+package dev.billionllm.bench.export;
+
+import ai.djl.engine.Engine;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Times one decoder step of an exported {@code model.onnx} on a raw ONNX Runtime session (no
+ * backend, no cache bookkeeping) and, with {@code --profile}, prints the kernel time per operator
+ * type: where the time goes. {@code --no-spin} turns off the intra-op threads' spin-waiting, which
+ * matters on a machine shared with other work.
+ *
+ * <pre>
+ * java -cp ... dev.billionllm.bench.export.OrtStepProfile DIR/model.onnx [--threads 2] [--seq 1]
+ *     [--past 64] [--reps 20] [--no-spin] [--profile]
+ * </pre>
+ */
+public final class OrtStepProfile {
+
+    private OrtStepProfile() {}
+
+    public static void main(String[] args) throws OrtException, IOException {
+        String model = args[0];
+        int threads = 2;
+        int seq = 1;
+        int past = 64;
+        int reps = 20;
+        boolean spin = true;
+        boolean profile = false;
+        for (int a = 1; a < args.length; a++) {
+            switch (args[a]) {
+                case "--threads" -> threads = Integer.parseInt(args[++a]);
+                case "--seq" -> seq = Integer.parseInt(args[++a]);
+                case "--past" -> past = Integer.parseInt(args[++a]);
+                case "--reps" -> reps = Integer.parseInt(args[++a]);
+                case "--no-spin" -> spin = false;
+                case "--profile" -> profile = true;
+                default -> throw new IllegalArgumentException("unknown option " + args[a]);
+            }
+        }
+        Engine.getEngine("OnnxRuntime"); // loads the native library the way the backend does
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        Path profilePrefix = Files.createTempDirectory("ort-profile").resolve("step");
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(threads);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (!spin) {
+                options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            }
+            if (profile) {
+                options.enableProfiling(profilePrefix.toString());
+            }
+            try (OrtSession session = env.createSession(model, options)) {
+                double[] ms = new double[reps];
+                for (int r = 0; r < reps + 2; r++) {
+                    Map<String, OnnxTensor> inputs = inputs(env, session, seq, past);
+                    long t = System.nanoTime();
+                    try (OrtSession.Result ignored = session.run(inputs)) {
+                        if (r >= 2) {
+                            ms[r - 2] = (System.nanoTime() - t) / 1e6;
+                        }
+                    } finally {
+                        inputs.values().forEach(OnnxTensor::close);
+                    }
+                }
+                Arrays.sort(ms);
+                double median = ms[reps / 2];
+                System.out.printf("seq %d past %d threads %d spin %s: median %.1f ms/step, %.1f tokens/s "
+                        + "(fastest %.1f ms)%n", seq, past, threads, spin, median, seq * 1000 / median, ms[0]);
+                if (profile) {
+                    printProfile(Path.of(session.endProfiling()));
+                }
+            }
+        }
+    }
+
+    private static Map<String, OnnxTensor> inputs(OrtEnvironment env, OrtSession session, int seq, int past)
+            throws OrtException {
+        Map<String, OnnxTensor> in = new HashMap<>();
+        long[][] ids = new long[1][seq];
+        long[][] positions = new long[1][seq];
+        for (int j = 0; j < seq; j++) {
+            ids[0][j] = 5 + j;
+            positions[0][j] = past + j;
+        }
+        long[][] mask = new long[1][past + seq];
+        Arrays.fill(mask[0], 1);
+        in.put("input_ids", OnnxTensor.createTensor(env, ids));
+        in.put("attention_mask", OnnxTensor.createTensor(env, mask));
+        in.put("position_ids", OnnxTensor.createTensor(env, positions));
+        for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
+            if (e.getKey().startsWith("past_key_values.")) {
+                long[] shape = ((TensorInfo) e.getValue().getInfo()).getShape(); // [batch, kv, past, d]
+                long[] dims = {1, shape[1], past, shape[3]};
+                in.put(e.getKey(), OnnxTensor.createTensor(env,
+                        FloatBuffer.allocate((int) (dims[1] * past * dims[3])), dims));
+            }
+        }
+        return in;
+    }
+
+    private static void printProfile(Path file) throws IOException {
+        Map<String, double[]> byOp = new LinkedHashMap<>();
+        double total = 0;
+        for (JsonElement e : JsonParser.parseString(Files.readString(file)).getAsJsonArray()) {
+            JsonObject o = e.getAsJsonObject();
+            if (o.has("cat") && o.get("cat").getAsString().equals("Node")
+                    && o.get("name").getAsString().endsWith("_kernel_time")) {
+                String op = o.getAsJsonObject("args").get("op_name").getAsString();
+                double us = o.get("dur").getAsDouble();
+                double[] acc = byOp.computeIfAbsent(op, k -> new double[2]);
+                acc[0] += us;
+                acc[1]++;
+                total += us;
+            }
+        }
+        double sum = total;
+        System.out.println("kernel time by operator (all steps):");
+        byOp.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0])).limit(12)
+                .forEach(x -> System.out.printf("  %-32s %9.1f ms %6d calls %5.1f%%%n", x.getKey(),
+                        x.getValue()[0] / 1000, (long) x.getValue()[1], 100 * x.getValue()[0] / sum));
+        Files.deleteIfExists(file);
+    }
+}

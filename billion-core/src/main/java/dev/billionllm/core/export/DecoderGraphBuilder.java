@@ -1,0 +1,362 @@
+package dev.billionllm.core.export;
+
+import static dev.billionllm.core.export.OnnxGraph.BOOL;
+import static dev.billionllm.core.export.OnnxGraph.FLOAT;
+import static dev.billionllm.core.export.OnnxGraph.INT64;
+import static dev.billionllm.core.export.OnnxGraph.INT8;
+import static dev.billionllm.core.export.OnnxGraph.MS_DOMAIN;
+import static dev.billionllm.core.export.OnnxGraph.UINT8;
+
+import dev.billionllm.core.config.Activation;
+import dev.billionllm.core.config.MlpKind;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.config.NormKind;
+import dev.billionllm.core.export.OnnxGraph.Attr;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes the decoder graph, once for every family: each {@link ModelConfig} switch (norm kind,
+ * partial rotary, rope scaling, GQA, biases, parallel residual, MLP kind, tied embeddings) picks
+ * a branch here, and {@link CheckpointWeights} hides the families' tensor names and fused layouts.
+ *
+ * <p>Inputs and outputs follow Optimum's text-generation-with-past layout: {@code input_ids},
+ * {@code attention_mask [batch, past + seq]}, {@code position_ids}, {@code past_key_values.{i}.key|value
+ * [batch, kv_heads, past, head_dim]}; {@code logits [batch, seq, vocab]} and {@code present.{i}.key|value}.
+ */
+final class DecoderGraphBuilder {
+
+    /** Added to masked scores: float32's lowest value, as transformers uses (a fully masked row stays finite). */
+    private static final float MASKED = -Float.MAX_VALUE;
+
+    private final ModelConfig config;
+    private final CheckpointWeights weights;
+    private final OnnxGraph g;
+    private final ExportOptions options;
+
+    // Shared per forward call: rotary cos/sin ([batch, 1, seq, rotary/2], or the
+    // [max_positions, rotary/2] tables of the fused operator) and the additive mask.
+    private String cos;
+    private String sin;
+    private String positions;
+    private String maskBias;
+
+    DecoderGraphBuilder(ModelConfig config, CheckpointWeights weights, OnnxGraph graph, ExportOptions options) {
+        this.config = config;
+        this.weights = weights;
+        this.g = graph;
+        this.options = options;
+    }
+
+    void build() {
+        int layers = config.numHiddenLayers();
+        int kv = config.numKeyValueHeads();
+        int d = config.headDim();
+        String ids = g.input("input_ids", INT64, "batch_size", "sequence_length");
+        String mask = g.input("attention_mask", INT64, "batch_size", "total_sequence_length");
+        String positions = g.input("position_ids", INT64, "batch_size", "sequence_length");
+        for (int i = 0; i < layers; i++) {
+            g.input("past_key_values." + i + ".key", FLOAT, "batch_size", kv, "past_sequence_length", d);
+            g.input("past_key_values." + i + ".value", FLOAT, "batch_size", kv, "past_sequence_length", d);
+        }
+        g.output("logits", FLOAT, "batch_size", "sequence_length", config.vocabSize());
+        for (int i = 0; i < layers; i++) {
+            g.output("present." + i + ".key", FLOAT, "batch_size", kv, "total_sequence_length", d);
+            g.output("present." + i + ".value", FLOAT, "batch_size", kv, "total_sequence_length", d);
+        }
+
+        // The embedding stays fp32: a row lookup costs nothing at any precision.
+        String table = g.floats("embed_tokens.weight", new long[] {config.vocabSize(), config.hiddenSize()},
+                weights.embedding());
+        String x = g.op("Gather", table, ids);
+
+        rotary(positions);
+        attentionMask(ids, mask);
+
+        for (int i = 0; i < layers; i++) {
+            x = decoderLayer(i, x);
+        }
+
+        String normed = norm(x, "final_norm", weights.finalNorm(false),
+                config.normKind() == NormKind.LAYER_NORM ? weights.finalNorm(true) : null);
+        String logits = options.effectiveLmHeadPrecision() == Precision.FP32
+                ? fp32LmHead(normed, table)
+                : linear(normed, "lm_head", weights.lmHead(), null, config.vocabSize(), config.hiddenSize(),
+                        options.effectiveLmHeadPrecision());
+        g.nodeNamed("", "Identity", List.of(logits), List.of("logits"));
+    }
+
+    /**
+     * fp32 output projection as {@code Gemm} with transB over the {@code [vocab, hidden]} matrix as
+     * the checkpoint stores it: tied embeddings reuse the embedding table instead of a transposed
+     * copy (1 GB saved for Llama 3.2's 128256 x 2048).
+     */
+    private String fp32LmHead(String x, String embeddingTable) {
+        String w = config.tieWordEmbeddings() ? embeddingTable
+                : g.floats("lm_head.weight", new long[] {config.vocabSize(), config.hiddenSize()}, weights.lmHead());
+        String rows = g.op("Reshape", x, g.int64s(-1, config.hiddenSize()));
+        String y = g.op("Gemm", List.of(rows, w), Attr.of("transB", 1L));
+        String batchSeq = g.op("Shape", List.of(x), Attr.of("start", 0L), Attr.of("end", 2L));
+        String shape = g.op("Concat", List.of(batchSeq, g.int64s(config.vocabSize())), Attr.of("axis", 0L));
+        return g.op("Reshape", y, shape);
+    }
+
+    /**
+     * cos and sin of position x inverse frequency: a table for the fused operator, else computed
+     * in-graph from position_ids (no table of max_position_embeddings rows).
+     */
+    private void rotary(String positions) {
+        int rotary = config.rope().rotaryDim(config.headDim());
+        float[] inv = RopeFrequencies.inverseFrequencies(config.rope(), rotary);
+        this.positions = positions;
+        if (options.fusedRotary()) {
+            int rows = config.maxPositionEmbeddings();
+            float[] cosTable = new float[rows * inv.length];
+            float[] sinTable = new float[rows * inv.length];
+            for (int p = 0; p < rows; p++) {
+                for (int i = 0; i < inv.length; i++) {
+                    // The float product transformers takes, then cos/sin rounded to float.
+                    float angle = (float) p * inv[i];
+                    cosTable[p * inv.length + i] = (float) Math.cos(angle);
+                    sinTable[p * inv.length + i] = (float) Math.sin(angle);
+                }
+            }
+            long[] dims = {rows, inv.length};
+            cos = g.floats("rope.cos_cache", dims, cosTable);
+            sin = g.floats("rope.sin_cache", dims, sinTable);
+            return;
+        }
+        String invFreq = g.floats("rope.inv_freq", new long[] {inv.length}, inv);
+        String pos = g.op("Unsqueeze", List.of(g.op("Cast", List.of(positions), Attr.of("to", (long) FLOAT)),
+                g.int64s(-1)));
+        // [batch, seq, 1] * [rotary/2]: the same single product transformers takes with its matmul.
+        String freqs = g.op("Mul", pos, invFreq);
+        String heads = g.int64s(1);
+        cos = g.op("Unsqueeze", g.op("Cos", freqs), heads);
+        sin = g.op("Unsqueeze", g.op("Sin", freqs), heads);
+    }
+
+    /**
+     * Additive mask {@code [batch, 1, seq, total]} (tiled over the query heads that share a kv
+     * head): key j is visible to query i when {@code j <= past + i} and attention_mask[j] is 1.
+     */
+    private void attentionMask(String ids, String mask) {
+        String total = g.op("Shape", List.of(mask), Attr.of("start", 1L), Attr.of("end", 2L));
+        String seq = g.op("Shape", List.of(ids), Attr.of("start", 1L), Attr.of("end", 2L));
+        String past = g.op("Sub", total, seq);
+        String zero = g.int64s(true, 0);
+        String one = g.int64s(true, 1);
+        String totalScalar = g.op("Squeeze", total);
+        String keys = g.op("Range", zero, totalScalar, one);
+        String queries = g.op("Range", g.op("Squeeze", past), totalScalar, one);
+        String causal = g.op("LessOrEqual", g.op("Unsqueeze", keys, g.int64s(0)), g.op("Unsqueeze", queries, g.int64s(1)));
+        String padding = g.op("Unsqueeze", List.of(g.op("Cast", List.of(mask), Attr.of("to", (long) BOOL)),
+                g.int64s(1, 2)));
+        String allowed = g.op("And", causal, padding);
+        String bias = g.op("Where", allowed, g.scalar(0f), g.scalar(MASKED));
+        int group = config.queriesPerKeyValue();
+        // Scores are [batch, kv, group * seq, total] (see attention); repeat the rows per group.
+        maskBias = group == 1 ? bias : g.op("Tile", bias, g.int64s(1, 1, group, 1));
+    }
+
+    private String decoderLayer(int i, String x) {
+        String p = "layers." + i + ".";
+        boolean layerNorm = config.normKind() == NormKind.LAYER_NORM;
+        String attnIn = norm(x, p + "input_layernorm", weights.layerNorm(i, true, false),
+                layerNorm ? weights.layerNorm(i, true, true) : null);
+        String attn = attention(i, attnIn);
+        if (config.parallelResidual()) {
+            // GPT-NeoX: x + attn(ln1(x)) + mlp(ln2(x)), summed as transformers does (mlp + attn) + x.
+            String mlpIn = norm(x, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
+                    layerNorm ? weights.layerNorm(i, false, true) : null);
+            return g.op("Add", g.op("Add", mlp(i, mlpIn), attn), x);
+        }
+        String h = g.op("Add", x, attn);
+        String mlpIn = norm(h, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
+                layerNorm ? weights.layerNorm(i, false, true) : null);
+        return g.op("Add", h, mlp(i, mlpIn));
+    }
+
+    private String attention(int i, String x) {
+        String p = "layers." + i + ".attn.";
+        int heads = config.numAttentionHeads();
+        int kv = config.numKeyValueHeads();
+        int d = config.headDim();
+        int hidden = config.hiddenSize();
+        // One projection for q, k and v (rows stacked [q; k; v]), then split.
+        String qkv = linear(x, p + "qkv", weights.qkv(i), config.qkvBias() ? weights.qkvBias(i) : null,
+                (heads + 2 * kv) * d, hidden, options.precision());
+        String[] parts = g.node("", "Split", List.of(qkv, g.int64s(heads * d, kv * d, kv * d)), 3,
+                Attr.of("axis", 2L));
+        String q;
+        String k;
+        if (options.fusedRotary()) {
+            q = toHeads(fusedRope(parts[0], heads), heads);
+            k = toHeads(fusedRope(parts[1], kv), kv);
+        } else {
+            q = rope(toHeads(parts[0], heads));
+            k = rope(toHeads(parts[1], kv));
+        }
+        String v = toHeads(parts[2], kv);
+
+        String presentKey = "present." + i + ".key";
+        String presentValue = "present." + i + ".value";
+        g.nodeNamed("", "Concat", List.of("past_key_values." + i + ".key", k), List.of(presentKey), Attr.of("axis", 2L));
+        g.nodeNamed("", "Concat", List.of("past_key_values." + i + ".value", v), List.of(presentValue),
+                Attr.of("axis", 2L));
+
+        // GQA without copying k/v: the query heads sharing a kv head become extra rows,
+        // [batch, kv, group * seq, d], in the head order transformers' repeat_kv gives (h = kv_h * group + j).
+        q = g.op("Mul", q, g.scalar((float) (1 / Math.sqrt(d))));
+        if (heads != kv) {
+            q = g.op("Reshape", q, g.int64s(0, kv, -1, d));
+        }
+        String keysT = g.op("Transpose", List.of(presentKey), Attr.ints("perm", 0, 1, 3, 2));
+        String scores = g.op("Add", g.op("MatMul", q, keysT), maskBias);
+        // Softmax stays fp32 (the whole graph is fp32; only weights are quantised).
+        String probs = g.op("Softmax", List.of(scores), Attr.of("axis", -1L));
+        String context = g.op("MatMul", probs, presentValue);
+        if (heads != kv) {
+            context = g.op("Reshape", context, g.int64s(0, heads, -1, d));
+        }
+        String merged = g.op("Reshape", g.op("Transpose", List.of(context), Attr.ints("perm", 0, 2, 1, 3)),
+                g.int64s(0, 0, (long) heads * d));
+        return linear(merged, p + "o_proj", weights.attentionOut(i),
+                config.outputBias() ? weights.attentionOutBias(i) : null, hidden, heads * d, options.precision());
+    }
+
+    /** [batch, seq, n * d] to [batch, n, seq, d]. */
+    private String toHeads(String x, int n) {
+        String split = g.op("Reshape", x, g.int64s(0, 0, n, config.headDim()));
+        return g.op("Transpose", List.of(split), Attr.ints("perm", 0, 2, 1, 3));
+    }
+
+    /**
+     * Rotary embedding on the first rotary dims of each head, rotate-half layout (safetensors
+     * checkpoints pair dim j with j + rotary/2; GGUF interleaves pairs instead):
+     * {@code [x1 cos - x2 sin, x2 cos + x1 sin, pass]}.
+     */
+    private String rope(String x) {
+        int d = config.headDim();
+        int rotary = config.rope().rotaryDim(d);
+        int half = rotary / 2;
+        boolean partial = rotary < d;
+        String[] parts = g.node("", "Split",
+                List.of(x, partial ? g.int64s(half, half, d - rotary) : g.int64s(half, half)), partial ? 3 : 2,
+                Attr.of("axis", -1L));
+        String x1 = parts[0];
+        String x2 = parts[1];
+        String r1 = g.op("Sub", g.op("Mul", x1, cos), g.op("Mul", x2, sin));
+        String r2 = g.op("Add", g.op("Mul", x2, cos), g.op("Mul", x1, sin));
+        List<String> pieces = new ArrayList<>(List.of(r1, r2));
+        if (partial) {
+            pieces.add(parts[2]);
+        }
+        return g.op("Concat", pieces, Attr.of("axis", -1L));
+    }
+
+    /** com.microsoft.RotaryEmbedding on {@code [batch, seq, n * d]}, rotate-half layout, partial heads passed through. */
+    private String fusedRope(String x, int n) {
+        return g.node(MS_DOMAIN, "RotaryEmbedding", List.of(x, positions, cos, sin), 1,
+                Attr.of("interleaved", 0L), Attr.of("num_heads", (long) n),
+                Attr.of("rotary_embedding_dim", (long) config.rope().rotaryDim(config.headDim())))[0];
+    }
+
+    private String mlp(int i, String x) {
+        String p = "layers." + i + ".mlp.";
+        int inter = config.intermediateSize();
+        int hidden = config.hiddenSize();
+        String out;
+        if (config.mlpKind() == MlpKind.GATED) {
+            // gate and up in one projection, rows stacked [gate; up].
+            String gateUp = linear(x, p + "gate_up", weights.mlpIn(i), config.mlpBias() ? weights.mlpInBias(i) : null,
+                    2 * inter, hidden, options.precision());
+            String[] parts = g.node("", "Split", List.of(gateUp, g.int64s(inter, inter)), 2, Attr.of("axis", -1L));
+            out = g.op("Mul", activation(parts[0]), parts[1]);
+        } else {
+            out = activation(linear(x, p + "fc_in", weights.mlpIn(i), config.mlpBias() ? weights.mlpInBias(i) : null,
+                    inter, hidden, options.precision()));
+        }
+        return linear(out, p + "fc_out", weights.mlpOut(i), config.mlpBias() ? weights.mlpOutBias(i) : null,
+                hidden, inter, options.precision());
+    }
+
+    private String activation(String x) {
+        Activation a = config.activation();
+        switch (a) {
+            case SILU:
+                return g.op("Mul", x, g.op("Sigmoid", x));
+            case GELU:
+                // x / 2 * (1 + erf(x / sqrt 2)): the pattern ONNX Runtime fuses into Gelu.
+                String erf = g.op("Erf", g.op("Div", x, g.scalar((float) Math.sqrt(2))));
+                return g.op("Mul", g.op("Mul", x, g.op("Add", erf, g.scalar(1f))), g.scalar(0.5f));
+            case GELU_TANH:
+                String cube = g.op("Mul", g.op("Mul", x, x), x);
+                String inner = g.op("Mul", g.op("Add", x, g.op("Mul", cube, g.scalar(0.044715f))),
+                        g.scalar((float) Math.sqrt(2 / Math.PI)));
+                return g.op("Mul", g.op("Mul", x, g.scalar(0.5f)), g.op("Add", g.op("Tanh", inner), g.scalar(1f)));
+            default:
+                throw new AssertionError(a);
+        }
+    }
+
+    /** RMSNorm as the Pow/ReduceMean/Sqrt/Div pattern ONNX Runtime fuses; LayerNorm as the opset-17 op. */
+    private String norm(String x, String name, float[] weight, float[] bias) {
+        long[] dims = {config.hiddenSize()};
+        String w = g.floats(name + ".weight", dims, weight);
+        float eps = (float) config.normEps();
+        if (config.normKind() == NormKind.LAYER_NORM) {
+            String b = g.floats(name + ".bias", dims, bias);
+            return g.op("LayerNormalization", List.of(x, w, b), Attr.of("axis", -1L), Attr.of("epsilon", eps));
+        }
+        String meanSquare = g.op("ReduceMean", List.of(g.op("Pow", x, g.scalar(2f))), Attr.ints("axes", -1),
+                Attr.of("keepdims", 1L));
+        String rms = g.op("Sqrt", g.op("Add", meanSquare, g.scalar(eps)));
+        return g.op("Mul", g.op("Div", x, rms), w);
+    }
+
+    /**
+     * {@code x W^T + b} for a Hugging Face weight {@code [n, k]}, stored at {@code precision}.
+     */
+    private String linear(String x, String name, float[] w, float[] bias, int n, int k, Precision precision) {
+        String y;
+        switch (precision) {
+            case FP32: {
+                float[] t = new float[w.length];
+                for (int r = 0; r < n; r++) {
+                    for (int c = 0; c < k; c++) {
+                        t[c * n + r] = w[r * k + c];
+                    }
+                }
+                y = g.op("MatMul", x, g.floats(name + ".weight", new long[] {k, n}, t));
+                break;
+            }
+            case INT8: {
+                WeightQuantizer.Int8 q = WeightQuantizer.int8(w, n, k);
+                String b = g.initializer(name + ".weight_q", INT8, new long[] {k, n}, ByteBuffer.wrap(q.values()));
+                String s = g.floats(name + ".weight_scale", new long[] {n}, q.scales());
+                List<String> in = new ArrayList<>(List.of(x, b, s));
+                if (bias != null) {
+                    in.add("");
+                    in.add(g.floats(name + ".bias", new long[] {n}, bias));
+                }
+                return g.node(MS_DOMAIN, "DynamicQuantizeMatMul", in, 1)[0];
+            }
+            case INT4: {
+                int block = options.blockSize();
+                WeightQuantizer.Int4 q = WeightQuantizer.int4(w, n, k, block);
+                String b = g.initializer(name + ".weight_q4", UINT8, new long[] {n, q.blocks(), block / 2},
+                        ByteBuffer.wrap(q.packed()));
+                String s = g.floats(name + ".weight_scale", new long[] {(long) n * q.blocks()}, q.scales());
+                y = g.node(MS_DOMAIN, "MatMulNBits", List.of(x, b, s), 1, Attr.of("K", (long) k), Attr.of("N", (long) n),
+                        Attr.of("bits", 4L), Attr.of("block_size", (long) block),
+                        Attr.of("accuracy_level", (long) options.accuracyLevel()))[0];
+                break;
+            }
+            default:
+                throw new AssertionError(precision);
+        }
+        return bias == null ? y : g.op("Add", y, g.floats(name + ".bias", new long[] {n}, bias));
+    }
+}

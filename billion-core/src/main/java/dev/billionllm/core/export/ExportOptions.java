@@ -1,0 +1,70 @@
+package dev.billionllm.core.export;
+
+/**
+ * How {@link OnnxExporter} stores weights.
+ *
+ * <pre>{@code
+ * ExportOptions int4 = ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(32);
+ * }</pre>
+ *
+ * @param precision linear-layer weights (default {@link Precision#FP32}); the token embedding is
+ *     always fp32, as its lookup costs nothing and it dominates quality on small vocabularies
+ * @param blockSize int4 only: weights per scale along the input dimension, a power of two
+ *     {@code >= 16} (default {@value #DEFAULT_BLOCK_SIZE})
+ * @param accuracyLevel int4 only: {@code MatMulNBits} accuracy_level, 0 to 4 (default 4: the
+ *     activations are quantised to int8, which ONNX Runtime runs several times faster)
+ * @param lmHeadPrecision the output projection's precision, or null for {@code precision}
+ * @param fusedRotary apply rotary embeddings with ONNX Runtime's {@code com.microsoft.RotaryEmbedding}
+ *     and a cos/sin table of {@code max_position_embeddings} rows (default true), instead of
+ *     standard operators computing cos/sin from the positions
+ */
+public record ExportOptions(Precision precision, int blockSize, int accuracyLevel, Precision lmHeadPrecision,
+        boolean fusedRotary) {
+
+    /** Default int4 block size. */
+    public static final int DEFAULT_BLOCK_SIZE = 32;
+
+    public ExportOptions {
+        if (precision == null) {
+            throw new IllegalArgumentException("precision must not be null (FP32, INT8 or INT4)");
+        }
+        if (blockSize < 16 || Integer.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("block size must be a power of two >= 16 (32, 64, 128), got " + blockSize);
+        }
+        if (accuracyLevel < 0 || accuracyLevel > 4) {
+            throw new IllegalArgumentException("accuracy level must be 0..4, got " + accuracyLevel);
+        }
+    }
+
+    /** fp32, block size {@value #DEFAULT_BLOCK_SIZE}, accuracy level 4, lm_head like the rest, fused rotary. */
+    public static ExportOptions defaults() {
+        return new ExportOptions(Precision.FP32, DEFAULT_BLOCK_SIZE, 4, null, true);
+    }
+
+    public ExportOptions withPrecision(Precision precision) {
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
+    }
+
+    public ExportOptions withBlockSize(int blockSize) {
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
+    }
+
+    public ExportOptions withAccuracyLevel(int accuracyLevel) {
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
+    }
+
+    /** Keeps the output projection at another precision (e.g. FP32 or INT8 under INT4); null: same. */
+    public ExportOptions withLmHeadPrecision(Precision lmHeadPrecision) {
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
+    }
+
+    /** Fused {@code RotaryEmbedding} (true) or standard operators (false). */
+    public ExportOptions withFusedRotary(boolean fusedRotary) {
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
+    }
+
+    /** The output projection's effective precision. */
+    public Precision effectiveLmHeadPrecision() {
+        return lmHeadPrecision == null ? precision : lmHeadPrecision;
+    }
+}

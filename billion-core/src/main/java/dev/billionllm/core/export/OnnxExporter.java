@@ -1,0 +1,164 @@
+package dev.billionllm.core.export;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import dev.billionllm.core.UnsupportedModelException;
+import dev.billionllm.core.config.Family;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.config.ModelConfigParser;
+import dev.billionllm.core.io.safetensors.Safetensors;
+import dev.billionllm.core.io.safetensors.TensorSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a Hugging Face model folder (config.json + safetensors) into a folder the ONNX Runtime
+ * backend loads: {@code model.onnx} with weights in {@code model.onnx_data}, the tokenizer and
+ * config files, and {@value #METADATA_FILE} saying how it was built.
+ *
+ * <pre>{@code
+ * OnnxExporter.export(Path.of("models/tinyllama"), Path.of("models/tinyllama-int4"),
+ *         ExportOptions.defaults().withPrecision(Precision.INT4));
+ * try (CausalLM lm = Backends.get("onnxruntime").load(dst, ModelConfigParser.parse(dst), LoadOptions.defaults())) {
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class OnnxExporter {
+
+    /** The graph file the backend's default variant loads. */
+    public static final String MODEL_FILE = "model.onnx";
+    /** External weights, next to the graph. */
+    public static final String DATA_FILE = "model.onnx_data";
+    /** How the folder was built (JSON). */
+    public static final String METADATA_FILE = "billion-export.json";
+    /** Bumped whenever the graph changes in a way a user could see. */
+    public static final int BUILDER_VERSION = 1;
+    /** Default-domain opset: LayerNormalization needs 17; ONNX Runtime 1.21 supports it. */
+    static final long OPSET = 17;
+
+    /** Files copied from the source folder when present. */
+    private static final List<String> COPIED = List.of("config.json", "generation_config.json", "tokenizer.json",
+            "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt",
+            "added_tokens.json", "chat_template.jinja", "chat_template.json");
+
+    private OnnxExporter() {}
+
+    /**
+     * Exports {@code src} into {@code dst} (created if missing; an existing model.onnx there is
+     * replaced).
+     *
+     * @return the metadata written to {@value #METADATA_FILE}
+     * @throws UnsupportedModelException for configurations the graph does not implement
+     * @throws dev.billionllm.core.WeightLoadException for missing or misshapen tensors
+     */
+    public static Map<String, Object> export(Path src, Path dst, ExportOptions options) {
+        ModelConfig config = ModelConfigParser.parse(src);
+        Map<String, Object> metadata;
+        try (TensorSource source = Safetensors.open(src)) {
+            metadata = export(config, source, src.toAbsolutePath().toString(), dst, options);
+        }
+        copyCompanions(src, dst);
+        return metadata;
+    }
+
+    /**
+     * Exports weights from any {@link TensorSource} under the checkpoint's tensor names (e.g.
+     * generated weights for a benchmark). Writes the graph, its data file and the metadata; copies
+     * no tokenizer or config files.
+     *
+     * @param sourceName recorded in the metadata
+     */
+    public static Map<String, Object> export(ModelConfig config, TensorSource source, String sourceName, Path dst,
+            ExportOptions options) {
+        check(config);
+        try {
+            Files.createDirectories(dst);
+            Path dataTmp = dst.resolve(DATA_FILE + ".tmp");
+            Path modelTmp = dst.resolve(MODEL_FILE + ".tmp");
+            Map<String, Object> metadata = metadata(config, sourceName, options);
+            byte[] model;
+            long dataBytes;
+            try (OnnxGraph graph = new OnnxGraph(dataTmp, DATA_FILE)) {
+                new DecoderGraphBuilder(config, new CheckpointWeights(config, source), graph, options).build();
+                Map<String, String> props = new LinkedHashMap<>();
+                metadata.forEach((k, v) -> props.put("billion." + k, String.valueOf(v)));
+                model = graph.encode("billion_decoder", Map.of("", OPSET, OnnxGraph.MS_DOMAIN, 1L), "billion-llm",
+                        Integer.toString(BUILDER_VERSION), props);
+                dataBytes = graph.externalBytes();
+            }
+            metadata.put("external_data_bytes", dataBytes);
+            Files.write(modelTmp, model);
+            Files.move(dataTmp, dst.resolve(DATA_FILE), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+            Files.move(modelTmp, dst.resolve(MODEL_FILE), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+            writeAtomically(dst.resolve(METADATA_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(metadata));
+            return metadata;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the export to " + dst, e);
+        }
+    }
+
+    /** Copies the tokenizer and config files {@link #export} carries along. */
+    static void copyCompanions(Path src, Path dst) {
+        for (String name : COPIED) {
+            Path from = src.resolve(name);
+            if (Files.isRegularFile(from)) {
+                try {
+                    Path tmp = dst.resolve(name + ".tmp");
+                    Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(tmp, dst.resolve(name), StandardCopyOption.REPLACE_EXISTING,
+                            StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot copy " + from + " to " + dst, e);
+                }
+            }
+        }
+    }
+
+    private static void check(ModelConfig config) {
+        if (config.qkNorm()) {
+            throw new UnsupportedModelException("qk_layernorm = true (" + config.family().modelType()
+                    + ") is not supported by the ONNX exporter yet; use the PyTorch backend for this model");
+        }
+        if (config.parallelResidual() && config.family() != Family.GPT_NEOX) {
+            // StableLM's parallel residual shares one norm between attention and MLP, unlike NeoX.
+            throw new UnsupportedModelException("use_parallel_residual = true is supported for gpt_neox only, not "
+                    + config.family().modelType() + "; use the PyTorch backend for this model");
+        }
+    }
+
+    private static Map<String, Object> metadata(ModelConfig config, String source, ExportOptions options) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("builder", "billion-llm OnnxExporter");
+        m.put("builder_version", BUILDER_VERSION);
+        m.put("source", source);
+        m.put("model_type", config.family().modelType());
+        m.put("precision", options.precision().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("lm_head_precision", options.effectiveLmHeadPrecision().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("embedding_precision", "fp32");
+        m.put("fused_rotary", options.fusedRotary());
+        if (options.precision() == Precision.INT4 || options.effectiveLmHeadPrecision() == Precision.INT4) {
+            m.put("int4_block_size", options.blockSize());
+            m.put("int4_accuracy_level", options.accuracyLevel());
+        }
+        m.put("opset", OPSET);
+        m.put("model_file", MODEL_FILE);
+        m.put("data_file", DATA_FILE);
+        return m;
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,277 @@
+package dev.billionllm.core.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.billionllm.core.backend.Backends;
+import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.config.ModelConfigParser;
+import dev.billionllm.core.io.safetensors.Safetensors;
+import dev.billionllm.core.io.safetensors.SafetensorsSource;
+import dev.billionllm.core.io.safetensors.TensorSource;
+import dev.billionllm.core.lm.CausalLM;
+import dev.billionllm.core.lm.KvCache;
+import dev.billionllm.core.lm.Logits;
+import dev.billionllm.core.lm.LogitsMode;
+import dev.billionllm.core.lm.TokenBatch;
+import dev.billionllm.core.testing.Fixtures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Exports each family's tiny fixture and runs it through the ONNX Runtime backend against the
+ * transformers goldens: fp32 must be exact (1e-4), int8 and int4 are measured and bounded loosely.
+ */
+class OnnxExporterTest {
+
+    private static final String[] FIXTURES = {"tiny-tinyllama", "tiny-llama32", "tiny-stablelm2", "tiny-pythia"};
+    private static final int NEW_TOKENS = 24;
+
+    @TempDir
+    static Path exports;
+
+    private static final Map<String, CausalLM> MODELS = new HashMap<>();
+
+    static Stream<String> fixtures() {
+        return Arrays.stream(FIXTURES);
+    }
+
+    static Stream<Arguments> quantized() {
+        return fixtures().flatMap(f -> Stream.of(Arguments.of(f, Precision.INT8), Arguments.of(f, Precision.INT4)));
+    }
+
+    static synchronized CausalLM model(String fixture, ExportOptions options) {
+        String key = fixture + "-" + options.precision() + "-" + options.blockSize() + "-" + options.fusedRotary();
+        return MODELS.computeIfAbsent(key, k -> {
+            Path dst = exports.resolve(k);
+            OnnxExporter.export(Fixtures.dir(fixture), dst, options);
+            return Backends.get("onnxruntime").load(dst, ModelConfigParser.parse(dst), LoadOptions.defaults());
+        });
+    }
+
+    @AfterAll
+    static void close() {
+        MODELS.values().forEach(CausalLM::close);
+        MODELS.clear();
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void fp32PrefillLogitsMatchGoldens(String fixture) throws IOException {
+        CausalLM lm = model(fixture, ExportOptions.defaults());
+        Goldens g = new Goldens(fixture);
+        double worst = 0;
+        for (int p = 0; p < g.prompts(); p++) {
+            worst = Math.max(worst, prefillError(lm, g, p));
+        }
+        System.out.printf("[export] %s fp32: prefill max abs logit error %.3g%n", fixture, worst);
+        assertThat(worst).isLessThanOrEqualTo(1e-4);
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void fp32WithStandardRotaryOperatorsMatchesGoldensToo(String fixture) throws IOException {
+        CausalLM lm = model(fixture, ExportOptions.defaults().withFusedRotary(false));
+        Goldens g = new Goldens(fixture);
+        double worst = 0;
+        for (int p = 0; p < g.prompts(); p++) {
+            worst = Math.max(worst, prefillError(lm, g, p));
+        }
+        System.out.printf("[export] %s fp32 standard-op rotary: prefill max abs logit error %.3g%n", fixture, worst);
+        assertThat(worst).isLessThanOrEqualTo(1e-4);
+        int[] prompt = g.ints("prompt0.input_ids");
+        assertThat(greedy(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)})[0]).containsExactly(g.greedy(0));
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void fp32GreedyDecodingWithCacheMatchesGoldens(String fixture) throws IOException {
+        CausalLM lm = model(fixture, ExportOptions.defaults());
+        Goldens g = new Goldens(fixture);
+        for (int p = 0; p < g.prompts(); p++) {
+            int[] prompt = g.ints("prompt" + p + ".input_ids");
+            int[][] out = greedy(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)});
+            assertThat(out[0]).as("%s prompt %d", fixture, p).containsExactly(g.greedy(p));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void fp32LeftPaddedBatchMatchesGoldens(String fixture) throws IOException {
+        CausalLM lm = model(fixture, ExportOptions.defaults());
+        Goldens g = new Goldens(fixture);
+        int[][] ids = g.rows("batch.input_ids");
+        int[][] mask = g.rows("batch.attention_mask");
+        float[] expected = g.floats("batch.logits");
+        int seq = ids[0].length;
+        int vocab = lm.config().vocabSize();
+        double worst = 0;
+        try (KvCache cache = lm.newCache(ids.length, seq)) {
+            Logits logits = lm.forward(TokenBatch.of(ids, mask), cache, LogitsMode.ALL);
+            for (int b = 0; b < ids.length; b++) {
+                for (int t = 0; t < seq; t++) {
+                    if (mask[b][t] == 1) {
+                        worst = Math.max(worst, maxAbs(logits.values(), logits.offset(b, t), expected,
+                                (b * seq + t) * vocab, vocab));
+                    }
+                }
+            }
+        }
+        assertThat(worst).isLessThanOrEqualTo(1e-4);
+        int[][] out = greedy(lm, ids, mask);
+        JsonArray rows = g.json.getAsJsonObject("batch_generation").getAsJsonArray("new_ids");
+        for (int b = 0; b < rows.size(); b++) {
+            assertThat(out[b]).as("%s batch row %d", fixture, b).containsExactly(Goldens.ints(rows.get(b).getAsJsonArray()));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("quantized")
+    void quantizedExportsStayCloseToGoldens(String fixture, Precision precision) throws IOException {
+        CausalLM lm = model(fixture, ExportOptions.defaults().withPrecision(precision));
+        Goldens g = new Goldens(fixture);
+        double worst = 0;
+        double range = 0;
+        int agree = 0;
+        int total = 0;
+        for (int p = 0; p < g.prompts(); p++) {
+            worst = Math.max(worst, prefillError(lm, g, p));
+            for (float v : g.floats("prompt" + p + ".logits")) {
+                range = Math.max(range, Math.abs(v));
+            }
+            int[] prompt = g.ints("prompt" + p + ".input_ids");
+            int[] out = greedy(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)})[0];
+            int[] expected = g.greedy(p);
+            int same = 0;
+            while (same < NEW_TOKENS && out[same] == expected[same]) {
+                same++;
+            }
+            agree += same;
+            total += NEW_TOKENS;
+        }
+        System.out.printf("[export] %s %s: prefill max abs logit error %.3g (largest golden |logit| %.3g); "
+                + "greedy tokens equal to the goldens before the first difference: %d of %d%n",
+                fixture, precision, worst, range, agree, total);
+        // Loose bounds: quantisation noise, not a broken graph (which gives errors near the logit range).
+        assertThat(worst).isLessThan(range * (precision == Precision.INT8 ? 0.2 : 0.5));
+        assertThat(agree).isGreaterThan(0);
+    }
+
+    private static double prefillError(CausalLM lm, Goldens g, int p) {
+        int[] ids = g.ints("prompt" + p + ".input_ids");
+        float[] expected = g.floats("prompt" + p + ".logits");
+        try (KvCache cache = lm.newCache(1, ids.length)) {
+            Logits logits = lm.forward(TokenBatch.of(ids), cache, LogitsMode.ALL);
+            return maxAbs(logits.values(), 0, expected, 0, expected.length);
+        }
+    }
+
+    static int[][] greedy(CausalLM lm, int[][] prompt, int[][] mask) {
+        int rows = prompt.length;
+        int[][] out = new int[rows][NEW_TOKENS];
+        try (KvCache cache = lm.newCache(rows, prompt[0].length + NEW_TOKENS)) {
+            Logits logits = lm.forward(TokenBatch.of(prompt, mask), cache, LogitsMode.LAST);
+            for (int step = 0; step < NEW_TOKENS; step++) {
+                int[][] next = new int[rows][1];
+                for (int b = 0; b < rows; b++) {
+                    next[b][0] = argmax(logits.values(), logits.offset(b, 0), lm.usableVocabSize());
+                    out[b][step] = next[b][0];
+                }
+                if (step + 1 < NEW_TOKENS) {
+                    logits = lm.forward(TokenBatch.of(next), cache, LogitsMode.LAST);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int argmax(float[] v, int offset, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (v[offset + i] > v[offset + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double maxAbs(float[] actual, int actualOffset, float[] expected, int expectedOffset, int n) {
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            float a = actual[actualOffset + i];
+            if (Float.isNaN(a)) {
+                return Double.POSITIVE_INFINITY;
+            }
+            worst = Math.max(worst, Math.abs(a - expected[expectedOffset + i]));
+        }
+        return worst;
+    }
+
+    private static int[] ones(int n) {
+        int[] m = new int[n];
+        Arrays.fill(m, 1);
+        return m;
+    }
+
+    /** golden.json and golden.safetensors of one fixture. */
+    static final class Goldens {
+        final JsonObject json;
+        private final Path tensors;
+
+        Goldens(String fixture) {
+            Path dir = Fixtures.dir(fixture);
+            this.json = ModelConfigParser.readJson(dir.resolve("golden.json"));
+            this.tensors = dir.resolve("golden.safetensors");
+        }
+
+        int prompts() {
+            return json.getAsJsonArray("prompts").size();
+        }
+
+        int[] greedy(int p) {
+            return ints(json.getAsJsonArray("generation").get(p).getAsJsonObject().getAsJsonArray("greedy_new_ids"));
+        }
+
+        float[] floats(String name) {
+            try (TensorSource s = Safetensors.open(tensors)) {
+                return s.floats(name);
+            }
+        }
+
+        int[] ints(String name) {
+            return Arrays.stream(rows(name)).flatMapToInt(Arrays::stream).toArray();
+        }
+
+        int[][] rows(String name) {
+            try (SafetensorsSource s = Safetensors.open(tensors)) {
+                long[] shape = s.info(name).shape();
+                int[] v = s.ints(name);
+                int cols = (int) shape[shape.length - 1];
+                int[][] out = new int[v.length / cols][cols];
+                for (int i = 0; i < v.length; i++) {
+                    out[i / cols][i % cols] = v[i];
+                }
+                return out;
+            }
+        }
+
+        static int[] ints(JsonArray a) {
+            int[] out = new int[a.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = a.get(i).getAsInt();
+            }
+            return out;
+        }
+    }
+}
