@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ChatCommand.class,
             CompareCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class,
             picocli.AutoComplete.GenerateCompletion.class
         })
@@ -42,6 +43,7 @@ public final class BillionCli {
     /** A configured command line over the given streams. */
     public static CommandLine commandLine(InputStream in, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new BillionCli(in, out, err));
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {

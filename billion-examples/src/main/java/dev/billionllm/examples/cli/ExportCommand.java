@@ -1,0 +1,59 @@
+package dev.billionllm.examples.cli;
+
+import dev.billionllm.core.export.ExportOptions;
+import dev.billionllm.core.export.OnnxExporter;
+import dev.billionllm.core.export.Precision;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code billion export}: a safetensors checkpoint into an ONNX decoder folder (Optimum layout)
+ * with fp32, int8 or int4 weights, for the fast CPU path of the ONNX Runtime backend.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {"Build an ONNX decoder (fp32, int8 or int4 weights) from a safetensors model.",
+            "Run the result with: billion generate --backend onnxruntime -m OUTPUT ..."})
+final class ExportCommand implements Callable<Integer> {
+    @ParentCommand
+    BillionCli cli;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", required = true,
+            description = "Spec id, local folder or bundled model name (safetensors weights).")
+    String model;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", required = true, description = "Folder to write.")
+    Path output;
+
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "INT8",
+            description = "FP32, INT8 or INT4 (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
+    @Option(names = "--block-size", paramLabel = "N", defaultValue = "" + ExportOptions.DEFAULT_BLOCK_SIZE,
+            description = "INT4 block size: 32 (better quality) .. 128 (faster) (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Option(names = "--accuracy-level", paramLabel = "N", defaultValue = "4",
+            description = "MatMulNBits accuracy_level 0..4; 4 quantizes activations to int8, much faster (default: ${DEFAULT-VALUE}).")
+    int accuracyLevel;
+
+    @Option(names = "--lm-head-precision", paramLabel = "P",
+            description = "Precision of the output projection (default: same as --precision).")
+    Precision lmHeadPrecision;
+
+    @Override
+    public Integer call() {
+        Path source = ModelResolver.resolve(model, cli.err);
+        ExportOptions options = ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
+                .withAccuracyLevel(accuracyLevel).withLmHeadPrecision(lmHeadPrecision);
+        long start = System.nanoTime();
+        Map<String, Object> metadata = OnnxExporter.export(source, output, options);
+        cli.out.println(output);
+        cli.err.printf("[exported %s to %s as %s in %.1f s: %s]%n", source.getFileName(), output, precision,
+                (System.nanoTime() - start) / 1e9, metadata);
+        return 0;
+    }
+}
