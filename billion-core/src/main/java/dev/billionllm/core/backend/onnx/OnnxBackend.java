@@ -37,6 +37,13 @@ public final class OnnxBackend implements Backend {
     /** System property read by the no-argument constructor. */
     public static final String OPTIMIZATION_PROPERTY = "billion.onnx.optimization";
 
+    /**
+     * System property: "false" stops ONNX Runtime's intra-op threads from spinning while they wait.
+     * Spinning is ORT's default and best on idle cores; on busy or shared cores it made int4 decode
+     * 1.7-2x slower here (docs/export.md), so such machines should set it to false.
+     */
+    public static final String SPINNING_PROPERTY = "billion.onnx.spinning";
+
     private final OptLevel optimization;
 
     /** Optimisation level from {@value #OPTIMIZATION_PROPERTY}, else {@code ALL_OPT}. */
@@ -93,6 +100,9 @@ public final class OnnxBackend implements Backend {
             so.setOptimizationLevel(optimization);
             if (options.threads() > 0) {
                 so.setIntraOpNumThreads(options.threads());
+            }
+            if ("false".equalsIgnoreCase(System.getProperty(SPINNING_PROPERTY, "true"))) {
+                so.addConfigEntry("session.intra_op.allow_spinning", "0");
             }
             addDevice(so, options.device());
             // The path (not bytes) lets ORT find external data files (*.onnx_data) next to the model.
