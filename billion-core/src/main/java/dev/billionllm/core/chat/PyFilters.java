@@ -1,0 +1,178 @@
+package dev.billionllm.core.chat;
+
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.filter.Filter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/** Filters that give chat templates Python/Jinja2 behaviour jinjava lacks. */
+final class PyFilters {
+
+    private PyFilters() {}
+
+    /** A filter with positional and keyword arguments. */
+    abstract static class Named implements Filter {
+        private final String name;
+
+        Named(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, (Object[]) args, Map.of());
+        }
+
+        @Override
+        public abstract Object filter(Object var, JinjavaInterpreter interpreter, Object[] args,
+                Map<String, Object> kwargs);
+    }
+
+    private static Named of(String name, BiFunction<Object, Object[], Object> f) {
+        return new Named(name) {
+            @Override
+            public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kw) {
+                return f.apply(var, args);
+            }
+        };
+    }
+
+    static List<Named> all() {
+        return List.of(
+                new Named("tojson") {
+                    @Override
+                    public Object filter(Object var, JinjavaInterpreter in, Object[] args, Map<String, Object> kw) {
+                        Object indent = kw.containsKey("indent") ? kw.get("indent") : arg(args, 0);
+                        boolean sort = Boolean.TRUE.equals(kw.get("sort_keys"));
+                        return PyJson.dumps(var, indent == null ? -1 : ((Number) toNumber(indent)).intValue(), sort);
+                    }
+                },
+                of("items", (v, a) -> {
+                    List<List<Object>> out = new ArrayList<>();
+                    if (v instanceof Map<?, ?> m) {
+                        for (Map.Entry<?, ?> e : m.entrySet()) {
+                            out.add(Arrays.asList(e.getKey(), e.getValue()));
+                        }
+                    }
+                    return out;
+                }),
+                of("py_keys", (v, a) -> v instanceof Map<?, ?> m ? new ArrayList<>(m.keySet()) : List.of()),
+                of("py_strip", (v, a) -> strip(str(v), arg(a, 0), true, true)),
+                of("py_lstrip", (v, a) -> strip(str(v), arg(a, 0), true, false)),
+                of("py_rstrip", (v, a) -> strip(str(v), arg(a, 0), false, true)),
+                of("py_upper", (v, a) -> str(v).toUpperCase(java.util.Locale.ROOT)),
+                of("py_lower", (v, a) -> str(v).toLowerCase(java.util.Locale.ROOT)),
+                of("py_title", (v, a) -> title(str(v))),
+                of("py_capitalize", (v, a) -> {
+                    String s = str(v);
+                    return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT)
+                            + s.substring(1).toLowerCase(java.util.Locale.ROOT);
+                }),
+                of("py_startswith", (v, a) -> affix(str(v), a[0], true)),
+                of("py_endswith", (v, a) -> affix(str(v), a[0], false)),
+                of("py_replace", (v, a) -> {
+                    String s = str(v);
+                    String from = str(a[0]);
+                    String to = str(a[1]);
+                    int count = a.length > 2 ? ((Number) toNumber(a[2])).intValue() : -1;
+                    if (count < 0) {
+                        return s.replace(from, to);
+                    }
+                    StringBuilder sb = new StringBuilder();
+                    int at = 0;
+                    for (int i = 0; i < count; i++) {
+                        int j = s.indexOf(from, at);
+                        if (j < 0) {
+                            break;
+                        }
+                        sb.append(s, at, j).append(to);
+                        at = j + from.length();
+                    }
+                    return sb.append(s.substring(at)).toString();
+                }),
+                of("py_split", (v, a) -> split(str(v), arg(a, 0), a.length > 1 ? ((Number) toNumber(a[1])).intValue() : -1)));
+    }
+
+    private static Object arg(Object[] a, int i) {
+        return a != null && a.length > i ? a[i] : null;
+    }
+
+    private static Object toNumber(Object o) {
+        return o instanceof Number ? o : Long.parseLong(String.valueOf(o).trim());
+    }
+
+    private static String str(Object o) {
+        return o == null ? "" : o.toString();
+    }
+
+    private static boolean affix(String s, Object arg, boolean prefix) {
+        // Python accepts a tuple of candidates.
+        Collection<?> options = arg instanceof Collection<?> c ? c : List.of(str(arg));
+        for (Object o : options) {
+            if (prefix ? s.startsWith(str(o)) : s.endsWith(str(o))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String strip(String s, Object chars, boolean left, boolean right) {
+        int from = 0;
+        int to = s.length();
+        String set = chars == null ? null : str(chars);
+        while (left && from < to && stripped(s.charAt(from), set)) {
+            from++;
+        }
+        while (right && to > from && stripped(s.charAt(to - 1), set)) {
+            to--;
+        }
+        return s.substring(from, to);
+    }
+
+    private static boolean stripped(char c, String set) {
+        return set == null ? Character.isWhitespace(c) || Character.isSpaceChar(c) : set.indexOf(c) >= 0;
+    }
+
+    private static List<String> split(String s, Object sep, int max) {
+        List<String> out = new ArrayList<>();
+        if (sep == null) { // Python: runs of whitespace, no empty strings
+            for (String p : s.strip().split("\\s+", max < 0 ? 0 : max + 1)) {
+                if (!p.isEmpty()) {
+                    out.add(p);
+                }
+            }
+            return out;
+        }
+        String d = str(sep);
+        int at = 0;
+        while (max < 0 || out.size() < max) {
+            int j = s.indexOf(d, at);
+            if (j < 0) {
+                break;
+            }
+            out.add(s.substring(at, j));
+            at = j + d.length();
+        }
+        out.add(s.substring(at));
+        return out;
+    }
+
+    private static String title(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        boolean prevLetter = false;
+        for (char c : s.toCharArray()) {
+            sb.append(prevLetter ? Character.toLowerCase(c) : Character.toUpperCase(c));
+            prevLetter = Character.isLetter(c);
+        }
+        return sb.toString();
+    }
+}
