@@ -1,5 +1,6 @@
 package dev.billionllm.core.io.safetensors;
 
+import java.nio.FloatBuffer;
 import java.util.Set;
 
 /**
@@ -19,6 +20,22 @@ public interface TensorSource extends AutoCloseable {
 
     /** The tensor's values as fp32, converted from F32/F16/BF16. */
     float[] floats(String name);
+
+    /**
+     * Writes the tensor's values as fp32 into {@code dst} at its position, advancing it by the
+     * element count. Lets a backend fill a direct buffer for a native engine without an extra
+     * {@code float[]}; this default goes through {@link #floats(String)}.
+     *
+     * @throws IllegalArgumentException if {@code dst} has fewer remaining floats than elements
+     */
+    default void readFloats(String name, FloatBuffer dst) {
+        float[] values = floats(name);
+        if (dst.remaining() < values.length) {
+            throw new IllegalArgumentException("tensor " + name + " has " + values.length
+                    + " elements but the buffer has room for " + dst.remaining());
+        }
+        dst.put(values);
+    }
 
     @Override
     void close();
