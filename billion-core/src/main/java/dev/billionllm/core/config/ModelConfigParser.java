@@ -73,9 +73,14 @@ public final class ModelConfigParser {
         }
         int hidden = f.requiredInt("hidden_size");
         int heads = f.requiredInt("num_attention_heads");
+        if (heads <= 0) {
+            // Checked here, before hidden / heads below would divide by zero.
+            throw new ConfigException(source + ": field \"num_attention_heads\" must be > 0, got " + heads);
+        }
         int kvHeads = f.integer("num_key_value_heads", heads);
-        int headDim = f.integer("head_dim", heads > 0 ? hidden / heads : 0);
-        if (!json.has("head_dim") && hidden % heads != 0) {
+        int headDim = f.integer("head_dim", hidden / heads);
+        // "head_dim": null (transformers 5 writes it for some models) counts as absent.
+        if (!f.has("head_dim") && hidden % heads != 0) {
             throw new ConfigException(source + ": hidden_size " + hidden
                     + " is not divisible by num_attention_heads " + heads + " and head_dim is not given");
         }
@@ -178,6 +183,11 @@ public final class ModelConfigParser {
             this.source = source;
         }
 
+        /** Whether the key is present with a non-null value. */
+        boolean has(String key) {
+            return get(key) != null;
+        }
+
         private JsonElement get(String key) {
             JsonElement e = json.get(key);
             return e == null || e.isJsonNull() ? null : e;
@@ -271,7 +281,10 @@ public final class ModelConfigParser {
             if (e.isJsonArray()) {
                 JsonArray a = e.getAsJsonArray();
                 for (JsonElement x : a) {
-                    if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) {
+                    // getAsInt() would silently truncate 2.5 or wrap 1e10, so check the value first.
+                    if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()
+                            || x.getAsDouble() != Math.rint(x.getAsDouble())
+                            || Math.abs(x.getAsDouble()) > Integer.MAX_VALUE) {
                         throw wrong(key, "an integer or a list of integers");
                     }
                     out.add(x.getAsInt());
