@@ -198,6 +198,25 @@ public final class Reports {
         return GSON.toJson((JsonElement) root) + "\n";
     }
 
+    /**
+     * Reads reports written by {@link #json}; derived fields ({@code label}, accuracies) are
+     * recomputed, not read.
+     *
+     * @throws dev.billionllm.core.BillionException naming {@code source} if the text is not such a file
+     */
+    public static List<ModelReport> readJson(String json, String source) {
+        try {
+            JsonObject root = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+            List<ModelReport> out = new ArrayList<>();
+            for (JsonElement e : root.getAsJsonArray("reports")) {
+                out.add(GSON.fromJson(e, ModelReport.class));
+            }
+            return out;
+        } catch (RuntimeException e) {
+            throw new dev.billionllm.core.BillionException(source + " is not a billion-bench JSON report: " + e.getMessage(), e);
+        }
+    }
+
     private static void requireSome(List<ModelReport> reports) {
         if (reports.isEmpty()) {
             throw new IllegalArgumentException("no reports to write");

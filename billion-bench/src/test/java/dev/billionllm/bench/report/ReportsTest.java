@@ -85,6 +85,14 @@ class ReportsTest {
     }
 
     @Test
+    void jsonReadsBackIntoEqualReports() {
+        List<ModelReport> reports = List.of(randomWeights(), scored());
+        assertThat(Reports.readJson(Reports.json(reports), "mem")).isEqualTo(reports);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Reports.readJson("[1]", "x.json"))
+                .hasMessageContaining("x.json is not a billion-bench JSON report");
+    }
+
+    @Test
     void writeAllProducesValidPngChartsAndNonEmptyTables(@TempDir Path dir) throws IOException {
         Reports.writeAll(List.of(randomWeights(), scored()), dir, "run");
         for (String png : List.of(Charts.TOKENS_PER_SECOND, Charts.MEMORY, Charts.ACCURACY)) {
