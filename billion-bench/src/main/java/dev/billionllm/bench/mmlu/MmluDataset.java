@@ -30,10 +30,10 @@ import org.apache.commons.csv.CSVRecord;
  *       {@code test/{subject}_test.csv}, no header, columns question, A, B, C, D, answer letter;
  *   <li>JSONL: {@code dev.jsonl} and {@code test.jsonl}, one object per line with {@code subject},
  *       {@code question}, {@code choices} (4 strings) and {@code answer} (0-3 or "A"-"D"), which is
- *       what {@code datasets}' {@code to_json} writes for cais/mmlu.
+ *       what {@code datasets}' {@code to_json} writes for cais/mmlu;
+ *   <li>the cais/mmlu parquet files ({@code all/dev-*.parquet}, {@code all/test-*.parquet} or the
+ *       per-subject folders), read by a small built-in reader (see {@link #readParquet}).
  * </ul>
- * The cais/mmlu parquet files are not read (no Java parquet reader without Hadoop); convert them
- * with {@code pandas.read_parquet(f).to_json(out, orient="records", lines=True)}.
  *
  * @param dev few-shot questions per subject, in file order
  * @param test evaluated questions per subject, in file order
@@ -58,7 +58,8 @@ public record MmluDataset(Map<String, List<MmluQuestion>> dev, Map<String, List<
 
     /**
      * Reads {@code path}: a folder with {@code dev/} and {@code test/} CSV folders (or a {@code data/}
-     * folder holding them), or a folder with {@code dev.jsonl} and {@code test.jsonl}.
+     * folder holding them), a folder with {@code dev.jsonl} and {@code test.jsonl}, or a cais/mmlu
+     * download holding parquet files.
      *
      * @throws BillionException naming the folder and what it expected when neither layout is there
      */
@@ -72,23 +73,74 @@ public record MmluDataset(Map<String, List<MmluQuestion>> dev, Map<String, List<
         if (Files.isRegularFile(path.resolve("test.jsonl"))) {
             return readJsonl(path.resolve("dev.jsonl"), path.resolve("test.jsonl"));
         }
-        if (containsParquet(path)) {
-            throw new BillionException("MMLU parquet files in " + path + " are not supported; convert each split to "
-                    + "JSONL (pandas.read_parquet(f).to_json(\"test.jsonl\", orient=\"records\", lines=True)) or use the "
-                    + "original CSV archive");
+        if (!parquetFiles(path, "test").isEmpty()) {
+            return readParquet(path);
         }
         throw new BillionException("no MMLU data in " + path + ": expected dev/ and test/ folders of {subject}_dev.csv "
-                + "and {subject}_test.csv (optionally under data/), or dev.jsonl and test.jsonl");
+                + "and {subject}_test.csv (optionally under data/), dev.jsonl and test.jsonl, or cais/mmlu parquet "
+                + "files (all/test-*.parquet or {subject}/test-*.parquet)");
     }
 
-    private static boolean containsParquet(Path path) {
-        if (!Files.isDirectory(path)) {
-            return path.toString().endsWith(".parquet");
+    /**
+     * Reads cais/mmlu parquet files under {@code dir}: {@code all/{split}-*.parquet} when present
+     * (the repository's combined config), else every {@code {subject}/{split}-*.parquet} or
+     * {@code {split}-*.parquet} up to two folders down. Columns {@code question}, {@code choices}
+     * (list of 4 strings), {@code answer} (0-3 or a letter) and {@code subject} (else the folder name).
+     */
+    public static MmluDataset readParquet(Path dir) {
+        return new MmluDataset(readParquetSplit(dir, "dev"), readParquetSplit(dir, "test"));
+    }
+
+    private static Map<String, List<MmluQuestion>> readParquetSplit(Path dir, String split) {
+        Map<String, List<MmluQuestion>> out = new TreeMap<>();
+        for (Path f : parquetFiles(dir, split)) {
+            List<Map<String, Object>> rows = ParquetRows.read(f);
+            for (int i = 0; i < rows.size(); i++) {
+                Map<String, Object> row = rows.get(i);
+                String where = f + " row " + i;
+                Object subject = row.get("subject");
+                String s = subject instanceof String str && !str.isEmpty() ? str
+                        : f.getParent().getFileName().toString();
+                if (!(row.get("question") instanceof String question)) {
+                    throw new BillionException(where + ": missing string column \"question\"");
+                }
+                if (!(row.get("choices") instanceof List<?> choices)) {
+                    throw new BillionException(where + ": missing list column \"choices\"");
+                }
+                Object answer = row.get("answer");
+                int index;
+                if (answer instanceof Long l) {
+                    index = l.intValue();
+                } else if (answer instanceof String letter) {
+                    index = answerIndex(letter, where);
+                } else {
+                    throw new BillionException(where + ": missing column \"answer\" (0-3 or A-D)");
+                }
+                try {
+                    out.computeIfAbsent(s, k -> new ArrayList<>()).add(
+                            new MmluQuestion(s, question, choices.stream().map(String::valueOf).toList(), index));
+                } catch (IllegalArgumentException e) {
+                    throw new BillionException(where + ": " + e.getMessage(), e);
+                }
+            }
         }
-        try (Stream<Path> files = Files.walk(path, 3)) {
-            return files.anyMatch(p -> p.toString().endsWith(".parquet"));
+        return out;
+    }
+
+    /** {@code split}-*.parquet files under {@code dir}, preferring the combined {@code all/} config. */
+    private static List<Path> parquetFiles(Path dir, String split) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        Path all = dir.resolve("all");
+        Path root = Files.isDirectory(all) ? all : dir;
+        try (Stream<Path> files = Files.walk(root, 2)) {
+            return files.filter(p -> {
+                String name = p.getFileName().toString();
+                return name.startsWith(split + "-") && name.endsWith(".parquet") && Files.isRegularFile(p);
+            }).sorted().toList();
         } catch (IOException e) {
-            return false;
+            throw new UncheckedIOException("cannot list " + dir, e);
         }
     }
 

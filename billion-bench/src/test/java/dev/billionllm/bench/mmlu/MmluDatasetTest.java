@@ -33,6 +33,47 @@ class MmluDatasetTest {
         assertThat(jsonl).isEqualTo(MmluTestData.csv());
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"arrow-rs-v1-snappy-dict", "arrow-rs-v2-gzip-dict",
+            "arrow-rs-v1-uncompressed-plain", "hyparquet", "per-subject"})
+    void parquetFromTwoWritersGivesTheSameQuestionsAsCsv(String variant) {
+        MmluDataset parquet = MmluDataset.load(MmluTestData.resource("mmlu-sample-parquet/" + variant));
+        assertThat(parquet).isEqualTo(MmluTestData.csv());
+    }
+
+    @Test
+    void theCombinedAllConfigIsPreferredOverPerSubjectCopies(@TempDir Path dir) throws IOException {
+        // A full cais/mmlu download holds both: reading both would count every question twice.
+        for (String sub : List.of("all", "astronomy")) {
+            Path from = MmluTestData.resource("mmlu-sample-parquet/" + (sub.equals("all") ? "arrow-rs-v1-snappy-dict/all"
+                    : "per-subject/astronomy"));
+            Files.createDirectories(dir.resolve(sub));
+            for (String split : List.of("dev", "test")) {
+                String name = split + "-00000-of-00001.parquet";
+                Files.copy(from.resolve(name), dir.resolve(sub).resolve(name));
+            }
+        }
+        assertThat(MmluDataset.load(dir)).isEqualTo(MmluTestData.csv());
+    }
+
+    @Test
+    void corruptParquetIsAClearError(@TempDir Path dir) throws IOException {
+        Path all = Files.createDirectories(dir.resolve("all"));
+        Path good = MmluTestData.resource("mmlu-sample-parquet/arrow-rs-v1-snappy-dict/all/test-00000-of-00001.parquet");
+        byte[] bytes = Files.readAllBytes(good);
+        Files.write(all.resolve("dev-00000-of-00001.parquet"), bytes);
+        Files.write(all.resolve("test-00000-of-00001.parquet"), java.util.Arrays.copyOf(bytes, bytes.length - 1));
+        assertThatThrownBy(() -> MmluDataset.load(dir)).isInstanceOf(BillionException.class)
+                .hasMessageContaining("test-00000-of-00001.parquet").hasMessageContaining("PAR1");
+        byte[] truncatedFooter = bytes.clone();
+        // A footer length pointing before the file start.
+        java.nio.ByteBuffer.wrap(truncatedFooter).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(bytes.length - 8, bytes.length * 2);
+        Files.write(all.resolve("test-00000-of-00001.parquet"), truncatedFooter);
+        assertThatThrownBy(() -> MmluDataset.load(dir)).isInstanceOf(BillionException.class)
+                .hasMessageContaining("malformed parquet");
+    }
+
     @Test
     void badFilesNameTheFileAndTheProblem(@TempDir Path dir) throws IOException {
         Files.createDirectories(dir.resolve("dev"));
@@ -54,12 +95,9 @@ class MmluDatasetTest {
     }
 
     @Test
-    void parquetAndUnknownFoldersAreRefusedWithTheFix(@TempDir Path dir) throws IOException {
-        assertThatThrownBy(() -> MmluDataset.load(dir)).hasMessageContaining("dev.jsonl and test.jsonl");
-        Files.createDirectories(dir.resolve("all"));
-        Files.write(dir.resolve("all/test-00000-of-00001.parquet"), new byte[] {'P', 'A', 'R', '1'});
-        assertThatThrownBy(() -> MmluDataset.load(dir)).hasMessageContaining("parquet")
-                .hasMessageContaining("to_json");
+    void unknownFoldersAreRefusedWithTheLayoutsExpected(@TempDir Path dir) {
+        assertThatThrownBy(() -> MmluDataset.load(dir)).hasMessageContaining("dev.jsonl and test.jsonl")
+                .hasMessageContaining("all/test-*.parquet");
     }
 
     @Test
