@@ -14,8 +14,8 @@ import java.util.function.Consumer;
 /**
  * Scores MMLU like lm-evaluation-harness's default task: for each test question, the context from
  * {@link MmluPrompts#context} with the first {@code numFewshot} dev questions of its subject, the
- * four continuations {@code " A"}..{@code " D"} tokenized as {@link LogLikelihood#encodePair} does,
- * and the choice with the highest summed log-likelihood (the first one on ties, like
+ * four continuations {@code " A"}..{@code " D"} tokenized as {@link LogLikelihood#encodePair} does
+ * (the context runs once when the four requests share it), and the choice with the highest summed log-likelihood (the first one on ties, like
  * {@code argmax}) compared to the answer ({@code acc}).
  *
  * <pre>{@code
@@ -109,19 +109,18 @@ public final class MmluEvaluator {
     /** Log-likelihood of each of {@code " A"}..{@code " D"} after the context of {@code q}. */
     public double[] choiceLogLikelihoods(MmluQuestion q, List<MmluQuestion> shots) {
         String context = MmluPrompts.context(q, shots);
-        int[] contextIds = null;
-        List<int[]> continuations = new ArrayList<>();
+        List<EncodedPair> pairs = new ArrayList<>();
+        boolean sharedContext = true;
         for (int i = 0; i < MmluQuestion.LETTERS.size(); i++) {
-            EncodedPair pair = LogLikelihood.encodePair(tokenizer, context, MmluPrompts.continuation(i),
-                    addSpecialTokens);
-            if (contextIds == null) {
-                contextIds = pair.context();
-            } else if (!Arrays.equals(contextIds, pair.context())) {
-                // Cannot happen for "Answer:" contexts; guards the shared-context shortcut.
-                throw new IllegalStateException("choices of one question encoded different contexts");
-            }
-            continuations.add(pair.continuation());
+            pairs.add(LogLikelihood.encodePair(tokenizer, context, MmluPrompts.continuation(i), addSpecialTokens));
+            sharedContext &= Arrays.equals(pairs.get(0).context(), pairs.get(i).context());
         }
+        if (!sharedContext) {
+            // Boundary merges split the choices at different places: score each request alone.
+            return pairs.stream().mapToDouble(p -> scorer.score(p).logLikelihood()).toArray();
+        }
+        int[] contextIds = pairs.get(0).context();
+        List<int[]> continuations = pairs.stream().map(EncodedPair::continuation).toList();
         List<ContinuationScore> scores = scorer.scoreChoices(contextIds, continuations);
         return scores.stream().mapToDouble(ContinuationScore::logLikelihood).toArray();
     }

@@ -17,7 +17,9 @@ import java.util.List;
  * {@code TemplateLM._encode_pair} does: trailing whitespace of the context moves to the
  * continuation, {@code context + continuation} is encoded whole, and the continuation is whatever
  * follows the first {@code len(encode(context))} ids. Encoding the two halves separately would
- * differ wherever the tokenizer merges across the boundary.
+ * differ wherever the tokenizer merges across the boundary. Where such a merge leaves nothing after
+ * those ids (the harness would then score an empty continuation), the split is made where the whole
+ * encoding departs from the context's instead.
  *
  * <pre>{@code
  * LogLikelihood ll = new LogLikelihood(lm);
@@ -69,11 +71,20 @@ public final class LogLikelihood {
         String ctx = context.substring(0, keep);
         int[] whole = tokenizer.encode(ctx + cont, addSpecialTokens);
         int[] contextIds = tokenizer.encode(ctx, addSpecialTokens);
-        if (whole.length <= contextIds.length) {
+        if (whole.length > contextIds.length) {
+            return new EncodedPair(contextIds, Arrays.copyOfRange(whole, contextIds.length, whole.length));
+        }
+        // A merge across the boundary made the whole encoding no longer than the context's, where the
+        // harness would score an empty continuation. Split where the two encodings part instead.
+        int common = 0;
+        while (common < whole.length && common < contextIds.length && whole[common] == contextIds[common]) {
+            common++;
+        }
+        if (common == 0 || common == whole.length) {
             throw new IllegalArgumentException("continuation \"" + continuation + "\" adds no tokens after a context of "
                     + contextIds.length + " tokens");
         }
-        return new EncodedPair(contextIds, Arrays.copyOfRange(whole, contextIds.length, whole.length));
+        return new EncodedPair(Arrays.copyOf(whole, common), Arrays.copyOfRange(whole, common, whole.length));
     }
 
     private static int prefixTokenId(Tokenizer tokenizer) {

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.google.gson.JsonObject;
+import dev.billionllm.bench.mmlu.MmluDataset;
+import dev.billionllm.bench.mmlu.MmluEvaluator;
+import dev.billionllm.bench.mmlu.MmluPrompts;
+import dev.billionllm.bench.mmlu.MmluQuestion;
 import dev.billionllm.bench.testing.TinyModels;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.io.safetensors.SafetensorsFile;
@@ -116,5 +120,27 @@ class TinyLlamaScoringTest {
         assertThat(sliding.windows()).isEqualTo(4);
         assertThat(sliding.scoredTokens()).isEqualTo(6);
         assertThat(sliding.meanNll()).isCloseTo(-sum / 6, within(1e-5));
+    }
+
+    @Test
+    void mmluChoicesWithTheRealTokenizerEqualSeparateHarnessRequests() throws Exception {
+        MmluDataset data = MmluDataset.load(Path.of(getClass().getResource("/mmlu-sample").toURI()));
+        MmluQuestion q = data.test().get("world_religions").get(1);
+        List<MmluQuestion> shots = data.dev().get("world_religions");
+        MmluEvaluator evaluator = new MmluEvaluator(lm, tokenizer);
+        double[] shared = evaluator.choiceLogLikelihoods(q, shots);
+        LogLikelihood ll = new LogLikelihood(lm);
+        String context = MmluPrompts.context(q, shots);
+        for (int i = 0; i < 4; i++) {
+            // One request per choice, run alone through its own forward pass, as the harness does.
+            EncodedPair pair = LogLikelihood.encodePair(tokenizer, context, MmluPrompts.continuation(i), true);
+            assertThat(pair.context()[0]).isEqualTo(1); // BOS, as the tokenizer adds it
+            // This tokenizer merges "wer:" with the space of " A" ("wer:▁"), so the whole encoding is
+            // shorter than the context's and the split falls where they part: ["wer:▁", "<0x41>"+i].
+            assertThat(pair.continuation()).hasSize(2);
+            assertThat(tokenizer.idToToken(pair.continuation()[0])).isEqualTo("wer:▁");
+            assertThat(tokenizer.idToToken(pair.continuation()[1])).isEqualTo(String.format("<0x%02X>", 'A' + i));
+            assertThat(shared[i]).isCloseTo(ll.score(pair).logLikelihood(), within(1e-4));
+        }
     }
 }
