@@ -69,7 +69,7 @@ public final class Benchmark implements Callable<Integer> {
     @Option(names = "--skip-mmlu", description = "no MMLU even when --mmlu-data is given")
     boolean skipMmlu;
 
-    @Option(names = "--mmlu-data", description = "MMLU folder (data/dev + data/test CSVs, or dev.jsonl + test.jsonl)")
+    @Option(names = "--mmlu-data", description = "MMLU folder: data/dev + data/test CSVs, dev.jsonl + test.jsonl, or cais/mmlu parquet")
     Path mmluData;
 
     @Option(names = "--shots", defaultValue = "5", description = "MMLU few-shot examples (default ${DEFAULT-VALUE})")
@@ -97,7 +97,15 @@ public final class Benchmark implements Callable<Integer> {
     Path docs;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Benchmark()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command, with errors reported as one line instead of a stack trace. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Benchmark()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("error: " + e.getMessage());
+            return 2;
+        });
     }
 
     @Override
