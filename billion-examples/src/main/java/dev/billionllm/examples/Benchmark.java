@@ -96,6 +96,9 @@ public final class Benchmark implements Callable<Integer> {
     @Option(names = "--docs", defaultValue = "docs", description = "where --compare writes COMPARISON.md")
     Path docs;
 
+    @Option(names = "--produced-with", description = "commands quoted in COMPARISON.md (default: the --compare call)")
+    String producedWith;
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
@@ -117,8 +120,11 @@ public final class Benchmark implements Callable<Integer> {
                     reports.addAll(Reports.readJson(Files.readString(f), f.toString()));
                 }
             }
-            Path md = dev.billionllm.bench.Benchmark.writeComparison(reports, docs,
-                    "Benchmark --compare " + compare + " (runs: " + reports.size() + ")");
+            if (reports.isEmpty()) {
+                throw new IllegalArgumentException("no JSON reports in " + compare);
+            }
+            Path md = dev.billionllm.bench.Benchmark.writeComparison(reports, docs, producedWith != null ? producedWith
+                    : "Benchmark --compare " + compare + " --docs " + docs);
             System.out.println("wrote " + md);
             return 0;
         }
