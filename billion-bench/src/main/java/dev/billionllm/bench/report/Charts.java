@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
@@ -37,7 +38,7 @@ public final class Charts {
     public static List<Path> writeAll(List<ModelReport> reports, Path dir) {
         // No display is needed (or available on servers) to draw into an image.
         System.setProperty("java.awt.headless", "true");
-        List<Path> out = new java.util.ArrayList<>();
+        List<Path> out = new ArrayList<>();
         if (reports.stream().anyMatch(r -> !r.speed().isEmpty())) {
             out.add(save(tokensPerSecond(reports), dir.resolve(TOKENS_PER_SECOND)));
         }

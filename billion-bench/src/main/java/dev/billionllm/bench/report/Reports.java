@@ -1,14 +1,17 @@
 package dev.billionllm.bench.report;
 
 import com.google.gson.Gson;
+import com.google.gson.JsonArray;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.billionllm.bench.mmlu.MmluResult;
 import dev.billionllm.bench.mmlu.SubjectScore;
 import dev.billionllm.bench.score.PerplexityResult;
 import dev.billionllm.bench.speed.Environment;
 import dev.billionllm.bench.speed.SpeedResult;
+import dev.billionllm.core.BillionException;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -183,7 +186,7 @@ public final class Reports {
     public static String json(List<ModelReport> reports) {
         requireSome(reports);
         JsonObject root = new JsonObject();
-        com.google.gson.JsonArray arr = new com.google.gson.JsonArray();
+        JsonArray arr = new JsonArray();
         for (ModelReport r : reports) {
             JsonObject o = GSON.toJsonTree(r).getAsJsonObject();
             o.addProperty("label", r.label());
@@ -202,18 +205,18 @@ public final class Reports {
      * Reads reports written by {@link #json}; derived fields ({@code label}, accuracies) are
      * recomputed, not read.
      *
-     * @throws dev.billionllm.core.BillionException naming {@code source} if the text is not such a file
+     * @throws BillionException naming {@code source} if the text is not such a file
      */
     public static List<ModelReport> readJson(String json, String source) {
         try {
-            JsonObject root = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+            JsonObject root = JsonParser.parseString(json).getAsJsonObject();
             List<ModelReport> out = new ArrayList<>();
             for (JsonElement e : root.getAsJsonArray("reports")) {
                 out.add(GSON.fromJson(e, ModelReport.class));
             }
             return out;
         } catch (RuntimeException e) {
-            throw new dev.billionllm.core.BillionException(source + " is not a billion-bench JSON report: " + e.getMessage(), e);
+            throw new BillionException(source + " is not a billion-bench JSON report: " + e.getMessage(), e);
         }
     }
 
