@@ -92,6 +92,8 @@ public final class Charts {
 
     /** Encodes {@code chart} as PNG and writes it atomically. */
     public static Path save(JFreeChart chart, Path file) {
+        // Long labels such as "stablelm-2-1.6b (random weights) [pytorch]" wrap instead of being cut.
+        chart.getCategoryPlot().getDomainAxis().setMaximumCategoryLabelLines(3);
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         try {
             ChartUtils.writeChartAsPNG(png, chart, WIDTH, HEIGHT);
