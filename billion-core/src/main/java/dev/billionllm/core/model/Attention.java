@@ -21,20 +21,24 @@ public final class Attention {
     private final float scale;
     private final Linear qkv; // hidden -> (heads + 2 kvHeads) * headDim
     private final Linear output; // heads * headDim -> hidden
-    private final Norm qNorm; // null unless qk-norm
-    private final Norm kNorm;
-    private final RotaryEmbedding rope;
+    private final Norm qkNorm; // null unless qk-norm; over [B, H + K, S, D]
+    private final NDArray rotateHalf; // [D, D], RotaryEmbedding.rotateHalfMatrix
 
-    public Attention(ModelConfig config, Linear qkv, Linear output, Norm qNorm, Norm kNorm, RotaryEmbedding rope) {
+    /**
+     * @param qkv fused projection, output {@code [q heads | k heads | v heads]}
+     * @param output output projection
+     * @param qkNorm per-head norm over the q heads followed by the k heads, or null
+     * @param rotateHalf {@link RotaryEmbedding#rotateHalfMatrix}, shared by all layers
+     */
+    public Attention(ModelConfig config, Linear qkv, Linear output, Norm qkNorm, NDArray rotateHalf) {
         this.heads = config.numAttentionHeads();
         this.kvHeads = config.numKeyValueHeads();
         this.headDim = config.headDim();
         this.scale = (float) (1.0 / Math.sqrt(headDim));
         this.qkv = qkv;
         this.output = output;
-        this.qNorm = qNorm;
-        this.kNorm = kNorm;
-        this.rope = rope;
+        this.qkNorm = qkNorm;
+        this.rotateHalf = rotateHalf;
     }
 
     /** The fused q/k/v projection (LoRA wraps it). */
@@ -55,16 +59,21 @@ public final class Attention {
     public NDArray forward(NDArray x, Step step, int layer) {
         long batch = x.getShape().get(0);
         long seq = x.getShape().get(1);
-        NDList qkvParts = qkv.apply(x).split(new long[] {heads * headDim, (heads + kvHeads) * headDim}, 2);
-        NDArray q = toHeads(qkvParts.get(0), batch, seq, heads); // [B, H, S, D]
-        NDArray k = toHeads(qkvParts.get(1), batch, seq, kvHeads); // [B, K, S, D]
-        NDArray v = toHeads(qkvParts.get(2), batch, seq, kvHeads);
-        if (qNorm != null) {
-            q = qNorm.apply(q);
-            k = kNorm.apply(k);
+        // One projection, one reshape to heads: [B, H + 2K, S, D]; q and k stay together through the
+        // norm and the rotation (fewer engine calls per layer, which matters when decoding).
+        NDList qkAndV = qkv.apply(x)
+                .reshape(batch, seq, heads + 2L * kvHeads, headDim)
+                .transpose(0, 2, 1, 3)
+                .split(new long[] {heads + kvHeads}, 1);
+        NDArray qk = qkAndV.get(0); // [B, H + K, S, D]
+        NDArray v = qkAndV.get(1); // [B, K, S, D]
+        if (qkNorm != null) {
+            qk = qkNorm.apply(qk);
         }
-        q = rope.apply(q, step.cos(), step.sin());
-        k = rope.apply(k, step.cos(), step.sin());
+        qk = RotaryEmbedding.apply(qk, step.cos(), step.sin(), rotateHalf);
+        NDList qAndK = qk.split(new long[] {heads}, 1);
+        NDArray q = qAndK.get(0); // [B, H, S, D]
+        NDArray k = qAndK.get(1); // [B, K, S, D]
 
         // Write the new keys/values into the preallocated cache, then read the whole prefix back as
         // views (no copy).
@@ -72,10 +81,11 @@ public final class Attention {
         long total = past + seq;
         NDArray keyCache = step.keys().get(layer);
         NDArray valueCache = step.values().get(layer);
-        NDIndex fresh = new NDIndex(":, :, {}:{}, :", past, total);
+        // sliceAxis builds the index directly (the string form is parsed on every call).
+        NDIndex fresh = NDIndex.sliceAxis(2, past, total);
         keyCache.set(fresh, k);
         valueCache.set(fresh, v);
-        NDIndex prefix = new NDIndex(":, :, :{}, :", total);
+        NDIndex prefix = NDIndex.sliceAxis(2, 0, total);
         NDArray keys = keyCache.get(step.manager(), prefix); // [B, K, T, D]
         NDArray values = valueCache.get(step.manager(), prefix);
 
@@ -85,17 +95,18 @@ public final class Attention {
         NDArray qGrouped = q.mul(scale).reshape(batch, kvHeads, groups * seq, headDim);
         NDArray scores = qGrouped.matMul(keys.transpose(0, 1, 3, 2))
                 .reshape(batch, kvHeads, groups, seq, total)
-                .add(step.mask()); // mask [B, 1, 1, S, T]
+                .addi(step.mask()); // mask [B, 1, 1, S, T]
         // Softmax in fp32 (everything is fp32 here; transformers upcasts for the same reason).
         NDArray probs = scores.softmax(-1).reshape(batch, kvHeads, groups * seq, total);
-        NDArray context = probs.matMul(values) // [B, K, G*S, D] = [B, H, S, D]
-                .reshape(batch, heads, seq, headDim)
-                .transpose(0, 2, 1, 3)
-                .reshape(batch, seq, (long) heads * headDim);
+        NDArray context = probs.matMul(values); // [B, K, G*S, D] = [B, H, S, D]
+        if (seq == 1) {
+            // [B, H, 1, D] already has the memory order of [B, 1, H*D].
+            context = context.reshape(batch, 1, (long) heads * headDim);
+        } else {
+            context = context.reshape(batch, heads, seq, headDim)
+                    .transpose(0, 2, 1, 3)
+                    .reshape(batch, seq, (long) heads * headDim);
+        }
         return output.apply(context);
-    }
-
-    private NDArray toHeads(NDArray x, long batch, long seq, int n) {
-        return x.reshape(batch, seq, n, headDim).transpose(0, 2, 1, 3);
     }
 }

@@ -75,18 +75,19 @@ public final class RotaryEmbedding {
     }
 
     /**
-     * Cosines and sines for {@code positions [batch][seq]}, each {@code [batch, 1, seq, rotaryDim]}
-     * (the 1 broadcasts over heads), in {@code manager}.
+     * Cosines and sines for {@code positions [batch][seq]}, each {@code [batch, 1, seq, headDim]}
+     * (the 1 broadcasts over heads), in {@code manager}. Dimensions past {@code rotaryDim} get
+     * cos 1 and sin 0, so that partial rotary needs no split of the head.
      */
     public NDList cosSin(int[][] positions, NDManager manager) {
         int batch = positions.length;
         int seq = positions[0].length;
         int half = rotaryDim / 2;
-        float[] cos = new float[batch * seq * rotaryDim];
+        float[] cos = new float[batch * seq * headDim];
         float[] sin = new float[cos.length];
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < seq; t++) {
-                int o = (b * seq + t) * rotaryDim;
+                int o = (b * seq + t) * headDim;
                 for (int i = 0; i < half; i++) {
                     // The angle is rounded to float first, as transformers multiplies in float32.
                     float angle = positions[b][t] * invFreq[i];
@@ -97,27 +98,38 @@ public final class RotaryEmbedding {
                     sin[o + i] = s;
                     sin[o + half + i] = s;
                 }
+                for (int i = rotaryDim; i < headDim; i++) {
+                    cos[o + i] = 1f;
+                }
             }
         }
-        Shape shape = new Shape(batch, 1, seq, rotaryDim);
+        Shape shape = new Shape(batch, 1, seq, headDim);
         return new NDList(manager.create(cos, shape), manager.create(sin, shape));
     }
 
     /**
-     * Rotates {@code x [batch, heads, seq, headDim]}: {@code x*cos + rotateHalf(x)*sin} on the
-     * rotary dimensions; the rest of each head passes through unchanged.
+     * The {@code [headDim, headDim]} matrix {@code R} with {@code x R = rotateHalf(x)} on the rotary
+     * dimensions and 0 elsewhere: {@code rotateHalf(x) = cat(-x[half:rot], x[:half])}. Each output is
+     * one input times +-1, so the product is exact; it replaces split, negate and concatenate (three
+     * engine calls) by one.
      */
-    public NDArray apply(NDArray x, NDArray cos, NDArray sin) {
-        if (rotaryDim == headDim) {
-            return rotate(x, cos, sin);
+    public NDArray rotateHalfMatrix(NDManager manager) {
+        int half = rotaryDim / 2;
+        float[] r = new float[headDim * headDim];
+        for (int j = 0; j < half; j++) {
+            r[(j + half) * headDim + j] = -1f; // out[j] = -x[j + half]
+            r[j * headDim + j + half] = 1f; // out[j + half] = x[j]
         }
-        NDList parts = x.split(new long[] {rotaryDim}, 3);
-        return rotate(parts.get(0), cos, sin).concat(parts.get(1), -1);
+        return manager.create(r, new Shape(headDim, headDim));
     }
 
-    private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-        NDList halves = x.split(2, 3);
-        NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);
-        return x.mul(cos).add(rotated.mul(sin));
+    /**
+     * Rotates {@code x [batch, heads, seq, headDim]}: {@code x*cos + rotateHalf(x)*sin}, which leaves
+     * dimensions past {@code rotaryDim} unchanged (cos 1, sin 0 there).
+     *
+     * @param rotateHalf {@link #rotateHalfMatrix}
+     */
+    public static NDArray apply(NDArray x, NDArray cos, NDArray sin, NDArray rotateHalf) {
+        return x.matMul(rotateHalf).muli(sin).addi(x.mul(cos));
     }
 }

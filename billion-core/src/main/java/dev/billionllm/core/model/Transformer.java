@@ -78,8 +78,16 @@ public final class Transformer {
      * gate/up projections into single matrices so that each needs one GEMM per step.
      */
     public static Transformer load(ModelConfig config, WeightReader reader, NDManager manager) {
+        return load(config, reader, manager, LinearHook.NONE);
+    }
+
+    /**
+     * Like {@link #load(ModelConfig, WeightReader, NDManager)}, passing every projection through
+     * {@code hook} (adapters such as LoRA wrap them there).
+     */
+    public static Transformer load(ModelConfig config, WeightReader reader, NDManager manager, LinearHook hook) {
         WeightNames names = WeightNames.of(config.family());
-        Loader l = new Loader(config, reader, manager);
+        Loader l = new Loader(config, reader, manager, hook);
         long hidden = config.hiddenSize();
         NDArray embedding = l.read(names.embedding(), new Shape(config.vocabSize(), hidden));
         NDArray head;
@@ -92,12 +100,14 @@ public final class Transformer {
                     + " tie_word_embeddings false; set it to true if the output projection is the embedding");
         }
         RotaryEmbedding rope = new RotaryEmbedding(config.rope(), config.headDim());
+        NDArray rotateHalf = rope.rotateHalfMatrix(manager);
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(l.layer(names, i, rope));
+            layers.add(l.layer(names, i, rotateHalf));
         }
         Norm finalNorm = l.norm(names.finalNorm());
-        return new Transformer(config, embedding, layers, finalNorm, Linear.of(head, null), rope);
+        return new Transformer(config, embedding, layers, finalNorm, hook.wrap("lm_head", Linear.of(head, null)),
+                rope);
     }
 
     /** Load-time helpers; temporaries go to a sub-manager so that only final weights stay. */
@@ -105,11 +115,13 @@ public final class Transformer {
         private final ModelConfig c;
         private final WeightReader reader;
         private final NDManager manager;
+        private final LinearHook hook;
 
-        Loader(ModelConfig c, WeightReader reader, NDManager manager) {
+        Loader(ModelConfig c, WeightReader reader, NDManager manager, LinearHook hook) {
             this.c = c;
             this.reader = reader;
             this.manager = manager;
+            this.hook = hook;
         }
 
         NDArray read(String name, Shape shape) {
@@ -187,7 +199,7 @@ public final class Transformer {
             }
         }
 
-        DecoderLayer layer(WeightNames names, int i, RotaryEmbedding rope) {
+        DecoderLayer layer(WeightNames names, int i, NDArray rotateHalf) {
             long h = c.hiddenSize();
             long q = (long) c.numAttentionHeads() * c.headDim();
             long kv = (long) c.numKeyValueHeads() * c.headDim();
@@ -201,28 +213,27 @@ public final class Transformer {
             } else {
                 qkv = fused(names.qkv(i), new long[] {q, kv, kv}, h, c.qkvBias());
             }
-            Linear out = linear(names.attentionOutput(i), h, q, c.outputBias());
-            Norm qNorm = null;
-            Norm kNorm = null;
+            qkv = hook.wrap("layers." + i + ".qkv", qkv);
+            Linear out = hook.wrap("layers." + i + ".attention_output",
+                    linear(names.attentionOutput(i), h, q, c.outputBias()));
+            Norm qkNorm = null;
             if (c.qkNorm()) {
-                String[] qs = new String[c.numAttentionHeads()];
-                for (int j = 0; j < qs.length; j++) {
-                    qs[j] = names.qNorm(i, j);
+                // q heads then k heads, matching the [q | k] head order inside Attention.
+                int qHeads = c.numAttentionHeads();
+                String[] prefixes = new String[qHeads + c.numKeyValueHeads()];
+                for (int j = 0; j < prefixes.length; j++) {
+                    prefixes[j] = j < qHeads ? names.qNorm(i, j) : names.kNorm(i, j - qHeads);
                 }
-                String[] ks = new String[c.numKeyValueHeads()];
-                for (int j = 0; j < ks.length; j++) {
-                    ks[j] = names.kNorm(i, j);
-                }
-                qNorm = perHead(qs);
-                kNorm = perHead(ks);
+                qkNorm = perHead(prefixes);
             }
-            Attention attention = new Attention(c, qkv, out, qNorm, kNorm, rope);
+            Attention attention = new Attention(c, qkv, out, qkNorm, rotateHalf);
 
             long inter = c.intermediateSize();
             Linear up = c.mlpKind() == MlpKind.GATED
                     ? fused(new String[] {names.mlpGate(i), names.mlpUp(i)}, new long[] {inter, inter}, h, c.mlpBias())
                     : linear(names.mlpUp(i), inter, h, c.mlpBias());
-            Linear down = linear(names.mlpDown(i), h, inter, c.mlpBias());
+            up = hook.wrap("layers." + i + ".mlp_up", up);
+            Linear down = hook.wrap("layers." + i + ".mlp_down", linear(names.mlpDown(i), h, inter, c.mlpBias()));
             Mlp mlp = new Mlp(c.mlpKind(), c.activation(), up, down);
 
             Norm norm1 = norm(names.inputNorm(i));

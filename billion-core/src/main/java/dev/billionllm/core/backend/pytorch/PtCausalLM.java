@@ -2,6 +2,7 @@ package dev.billionllm.core.backend.pytorch;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -176,6 +177,11 @@ public final class PtCausalLM implements CausalLM {
             c.advance(seq);
             return new Logits(rows, last ? 1 : seq, config.vocabSize(), values);
         }
+    }
+
+    /** Arrays alive in the model's manager and its sub-managers (weights, caches; a leak shows here). */
+    int liveArrays() {
+        return ((BaseNDManager) manager).getManagedArrays().size();
     }
 
     private void checkOpen() {

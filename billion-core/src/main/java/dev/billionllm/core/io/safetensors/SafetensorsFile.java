@@ -224,24 +224,32 @@ public final class SafetensorsFile implements SafetensorsSource {
             switch (dtype) {
                 case F32 -> dst.put(chunk.asFloatBuffer());
                 case BF16, F16 -> {
+                    // Bulk gets into arrays: per-element gets on a mapped buffer are much slower.
                     ShortBuffer in = chunk.asShortBuffer();
+                    short[] raw = new short[SCRATCH];
                     while (in.hasRemaining()) {
                         int n = Math.min(SCRATCH, in.remaining());
-                        for (int i = 0; i < n; i++) {
-                            short s = in.get();
-                            scratch[i] = dtype == DType.BF16
-                                    ? FloatConversions.bf16ToFloat(s)
-                                    : FloatConversions.halfToFloat(s);
+                        in.get(raw, 0, n);
+                        if (dtype == DType.BF16) {
+                            for (int i = 0; i < n; i++) {
+                                scratch[i] = FloatConversions.bf16ToFloat(raw[i]);
+                            }
+                        } else {
+                            for (int i = 0; i < n; i++) {
+                                scratch[i] = FloatConversions.halfToFloat(raw[i]);
+                            }
                         }
                         dst.put(scratch, 0, n);
                     }
                 }
                 case F64 -> {
                     DoubleBuffer in = chunk.asDoubleBuffer();
+                    double[] raw = new double[SCRATCH];
                     while (in.hasRemaining()) {
                         int n = Math.min(SCRATCH, in.remaining());
+                        in.get(raw, 0, n);
                         for (int i = 0; i < n; i++) {
-                            scratch[i] = (float) in.get();
+                            scratch[i] = (float) raw[i];
                         }
                         dst.put(scratch, 0, n);
                     }

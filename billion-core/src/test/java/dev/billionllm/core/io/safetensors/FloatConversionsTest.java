@@ -2,7 +2,13 @@ package dev.billionllm.core.io.safetensors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** F16 and BF16 conversions against values fixed by IEEE 754 (not computed by the code under test). */
 class FloatConversionsTest {
@@ -68,5 +74,33 @@ class FloatConversionsTest {
         assertThat(FloatConversions.floatToBf16(Float.intBitsToFloat(0x3f808001))).isEqualTo((short) 0x3f81);
         assertThat(FloatConversions.floatToBf16(Float.MAX_VALUE)).isEqualTo((short) 0x7f80);
         assertThat(FloatConversions.bf16ToFloat(FloatConversions.floatToBf16(Float.NaN))).isNaN();
+    }
+
+    @Test
+    void f16FileWrittenByHandReadsKnownValues(@TempDir Path dir) throws IOException {
+        short[] bits = {0x3c00, (short) 0xc000, 0x7bff, 0x0001, 0x03ff, (short) 0x8000, 0x7c00,
+            (short) 0xfc00, 0x7e00};
+        String header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[9],\"data_offsets\":[0,18]}}";
+        ByteBuffer b = ByteBuffer.allocate(8 + header.length() + 18).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length()).put(header.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (short s : bits) {
+            b.putShort(s);
+        }
+        Path path = dir.resolve("f16.safetensors");
+        Files.write(path, b.array());
+        try (SafetensorsFile file = SafetensorsFile.open(path)) {
+            float[] v = file.floats("h");
+            assertThat(v).hasSize(9);
+            assertThat(v[0]).isEqualTo(1f);
+            assertThat(v[1]).isEqualTo(-2f);
+            assertThat(v[2]).isEqualTo(65504f);
+            assertThat(v[3]).isEqualTo(5.9604645e-8f);
+            assertThat(v[4]).isEqualTo(6.097555e-5f);
+            assertThat(Float.floatToRawIntBits(v[5])).isEqualTo(0x80000000);
+            assertThat(v[6]).isEqualTo(Float.POSITIVE_INFINITY);
+            assertThat(v[7]).isEqualTo(Float.NEGATIVE_INFINITY);
+            assertThat(v[8]).isNaN();
+            assertThat(file.floatBuffer("h").asFloatBuffer().get(4)).isEqualTo(6.097555e-5f);
+        }
     }
 }

@@ -1,0 +1,45 @@
+package dev.billionllm.core.backend.pytorch;
+
+import dev.billionllm.core.backend.Backend;
+import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.io.safetensors.Safetensors;
+import dev.billionllm.core.io.safetensors.ShardedSafetensors;
+import dev.billionllm.core.io.safetensors.TensorSource;
+import dev.billionllm.core.lm.CausalLM;
+import dev.billionllm.core.model.WeightReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The "pytorch" backend: safetensors weights (one file or shards), widened to fp32 in Java, run by
+ * {@link PtCausalLM} on DJL's PyTorch engine. Found through {@code ServiceLoader}.
+ *
+ * <pre>{@code
+ * CausalLM lm = Backends.get("pytorch").load(folder, ModelConfigParser.parse(folder),
+ *         LoadOptions.defaults().withThreads(2));
+ * }</pre>
+ *
+ * <p>{@link LoadOptions#threads()} sets torch's intra-op thread count, which is process-wide.
+ */
+public final class PtBackend implements Backend {
+
+    @Override
+    public String name() {
+        return "pytorch";
+    }
+
+    @Override
+    public boolean canLoad(Path folder) {
+        return Files.isRegularFile(folder.resolve(Safetensors.SINGLE_FILE))
+                || Files.isRegularFile(folder.resolve(ShardedSafetensors.INDEX_FILE));
+    }
+
+    @Override
+    public CausalLM load(Path folder, ModelConfig config, LoadOptions options) {
+        // The weights are copied into engine memory, so the mapped files can be closed right after.
+        try (TensorSource weights = Safetensors.open(folder)) {
+            return PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.billionllm.core.backend.pytorch;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.config.Activation;
+import dev.billionllm.core.config.Family;
+import dev.billionllm.core.config.MlpKind;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.config.NormKind;
+import dev.billionllm.core.config.RopeConfig;
+import dev.billionllm.core.lm.KvCache;
+import dev.billionllm.core.lm.LogitsMode;
+import dev.billionllm.core.lm.TokenBatch;
+import dev.billionllm.core.model.WeightReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Benchmark (not a test): a TinyLlama-1.1B-shaped model with random fp32 weights, generated on the
+ * device (no file), timed for a 128-token prefill and 128 single-token decode steps at each thread
+ * count.
+ *
+ * <pre>
+ * ./mvnw -o -q -pl billion-core exec:java \
+ *     -Dexec.mainClass=dev.billionllm.core.backend.pytorch.PtSpeedCheck -Dexec.args="1,2 128 128"
+ * </pre>
+ *
+ * Arguments (all optional): comma-separated thread counts (default 1,2), prompt tokens (128),
+ * decode tokens (128), layers (22; fewer for a quick look).
+ */
+public final class PtSpeedCheck {
+
+    private PtSpeedCheck() {}
+
+    public static void main(String[] args) throws IOException {
+        String[] threads = (args.length > 0 ? args[0] : "1,2").split(",");
+        int promptLength = args.length > 1 ? Integer.parseInt(args[1]) : 128;
+        int decode = args.length > 2 ? Integer.parseInt(args[2]) : 128;
+        int layers = args.length > 3 ? Integer.parseInt(args[3]) : 22;
+        ModelConfig config = tinyLlamaShape(layers);
+        System.out.printf("TinyLlama-1.1B shape: %d layers, hidden %d, %d heads / %d kv, ffn %d, vocab %d, %.2fB"
+                        + " params (fp32 %.1f GB)%n", config.numHiddenLayers(), config.hiddenSize(),
+                config.numAttentionHeads(), config.numKeyValueHeads(), config.intermediateSize(),
+                config.vocabSize(), config.parameterCount() / 1e9, config.parameterCount() * 4 / 1e9);
+        // Timings on a shared machine mean little without its load next to them.
+        System.out.printf("RSS before load: %d MB; cores %d; load average %s%n", rssMb(),
+                Runtime.getRuntime().availableProcessors(), loadAverage());
+        long t0 = System.nanoTime();
+        try (PtCausalLM lm = PtCausalLM.load(config, randomWeights(), LoadOptions.defaults())) {
+            System.out.printf("random weights on %s in %.1f s; RSS %d MB%n", lm.device(),
+                    (System.nanoTime() - t0) / 1e9, rssMb());
+            Random random = new Random(42);
+            int[] prompt = random.ints(promptLength, 0, config.vocabSize()).toArray();
+            for (String t : threads) {
+                int n = Integer.parseInt(t.trim());
+                JniUtils.setNumThreads(n);
+                try (KvCache cache = lm.newCache(1, promptLength + decode)) {
+                    // Warm-up: first calls allocate engine workspaces and JIT the Java side.
+                    lm.forward(TokenBatch.of(new int[] {1, 2, 3, 4}), cache, LogitsMode.LAST);
+                    for (int i = 0; i < 3; i++) {
+                        lm.forward(TokenBatch.of(5), cache, LogitsMode.LAST);
+                    }
+                    cache.truncate(0);
+
+                    long p0 = System.nanoTime();
+                    lm.forward(TokenBatch.of(prompt), cache, LogitsMode.LAST);
+                    double prefill = (System.nanoTime() - p0) / 1e9;
+                    long d0 = System.nanoTime();
+                    int token = 1;
+                    for (int i = 0; i < decode; i++) {
+                        float[] logits = lm.forward(TokenBatch.of(token), cache, LogitsMode.LAST).values();
+                        token = argmax(logits);
+                    }
+                    double decodeSeconds = (System.nanoTime() - d0) / 1e9;
+                    System.out.printf("threads %d: prefill %d tokens %.2f s = %.1f tok/s; decode %d tokens %.2f s"
+                                    + " = %.2f tok/s (%.0f ms/token); RSS %d MB%n", n, promptLength, prefill,
+                            promptLength / prefill, decode, decodeSeconds, decode / decodeSeconds,
+                            decodeSeconds * 1000 / decode, rssMb());
+                    System.out.printf("  load average %s%n", loadAverage());
+                }
+            }
+        }
+    }
+
+    /** TinyLlama-1.1B-Chat's architecture (optionally with fewer layers). */
+    static ModelConfig tinyLlamaShape(int layers) {
+        return new ModelConfig(Family.LLAMA, 32000, 2048, 5632, layers, 32, 4, 64, 2048, NormKind.RMS_NORM, 1e-5,
+                MlpKind.GATED, Activation.SILU, RopeConfig.simple(10000), false, false, false, false, false, false,
+                false, 1, List.of(2), -1, "float32");
+    }
+
+    /** Normal(0, 0.02) matrices and unit norm weights, generated by the engine (fast, no Java copy). */
+    static WeightReader randomWeights() {
+        return new WeightReader() {
+            @Override
+            public boolean contains(String name) {
+                return true;
+            }
+
+            @Override
+            public NDArray read(String name, Shape shape, NDManager manager) {
+                return shape.dimension() == 1
+                        ? manager.ones(shape)
+                        : manager.randomNormal(0f, 0.02f, shape, DataType.FLOAT32);
+            }
+        };
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static String loadAverage() throws IOException {
+        Path p = Path.of("/proc/loadavg");
+        return Files.isReadable(p) ? Files.readString(p).trim() : "n/a";
+    }
+
+    static long rssMb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+}
