@@ -2,6 +2,7 @@ package dev.billionllm.core.chat;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -14,8 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import jinjava.javax.el.CompositeELResolver;
 
 /**
  * A model's own Jinja chat template, rendered like transformers' {@code apply_chat_template}.
@@ -28,8 +28,9 @@ import java.util.regex.Pattern;
  *
  * <p>Runs on jinjava, set up to behave as transformers' Jinja2 environment:
  * <ul>
- *   <li>{@code trim_blocks} and {@code lstrip_blocks} on, and one trailing newline of the template
- *       dropped (Jinja2's {@code keep_trailing_newline=False});
+ *   <li>{@code trim_blocks} and {@code lstrip_blocks} on, whitespace control ({@code {{- -}}}),
+ *       Jinja2's precedence of {@code not}, and one trailing newline of the template dropped
+ *       (Jinja2's {@code keep_trailing_newline=False}): see {@code Jinja2Compat};
  *   <li>variables {@code messages}, {@code bos_token}, {@code eos_token}, {@code
  *       add_generation_prompt}, plus any extra ones given to {@link #render(List, boolean, Map)}
  *       (for example {@code tools}, {@code date_string});
@@ -40,19 +41,16 @@ import java.util.regex.Pattern;
  *       items} filter;
  *   <li>the Python string methods templates call ({@code .strip() .lstrip() .rstrip()
  *       .startswith() .endswith() .split() .upper() .lower() .title() .capitalize() .replace()}) and
- *       {@code dict.keys()}: jinjava calls Java methods, so these calls are rewritten to equivalent
- *       filters before parsing.
+ *       {@code dict} methods ({@code .keys() .values() .items() .get(k, default)}), resolved by
+ *       {@code PyMethodResolver} because jinjava would call Java methods;
+ *   <li>the {@code iterable} test is true for strings, as in Python (Llama 3's template relies on
+ *       it to {@code tojson} tool results).
  * </ul>
  *
  * <p>Any template error (a syntax error, an unknown function) throws a {@link BillionException}
  * naming the template's source, rather than returning a silently wrong prompt. Thread-safe.
  */
 public final class JinjaChatTemplate implements ChatTemplate {
-
-    // Python string methods and dict.keys(), called inside {{ }} / {% %}.
-    private static final Pattern TAG = Pattern.compile("\\{\\{.*?\\}\\}|\\{%.*?%\\}", Pattern.DOTALL);
-    private static final Pattern PY_METHOD = Pattern.compile(
-            "\\.(strip|lstrip|rstrip|startswith|endswith|split|upper|lower|title|capitalize|replace|keys)\\(");
 
     // Per-render state for the static functions jinjava calls.
     private static final ThreadLocal<RenderState> STATE = new ThreadLocal<>();
@@ -78,11 +76,15 @@ public final class JinjaChatTemplate implements ChatTemplate {
     public JinjaChatTemplate(String template, String bosToken, String eosToken, String source, Clock clock) {
         Objects.requireNonNull(template, "template");
         this.source = Objects.requireNonNull(source, "source");
-        this.template = pythonMethodsToFilters(dropOneTrailingNewline(template));
+        this.template = Jinja2Compat.rewrite(template);
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
+        CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new PyMethodResolver());
+        resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                .withElResolver(resolver).build());
         var ctx = jinjava.getGlobalContext();
         ctx.registerFunction(new ELFunctionDefinition("", "raise_exception", JinjaChatTemplate.class,
                 "raiseException", Object.class));
@@ -91,6 +93,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
         for (PyFilters.Named f : PyFilters.all()) {
             ctx.registerFilter(f);
         }
+        ctx.registerExpTest(new PyFilters.PythonIterable());
     }
 
     @Override
@@ -146,7 +149,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
         return true;
     }
 
-    /** The template source as given (before the Python-method rewrite). */
+    /** Where the template came from (as given to the constructor). */
     public String source() {
         return source;
     }
@@ -166,25 +169,6 @@ public final class JinjaChatTemplate implements ChatTemplate {
         RenderState s = STATE.get();
         Clock c = s == null ? Clock.systemDefaultZone() : s.clock;
         return Strftime.format(format, ZonedDateTime.now(c));
-    }
-
-    static String dropOneTrailingNewline(String t) {
-        if (t.endsWith("\r\n")) {
-            return t.substring(0, t.length() - 2);
-        }
-        return t.endsWith("\n") ? t.substring(0, t.length() - 1) : t;
-    }
-
-    /** {@code x.strip()} becomes {@code x|py_strip()}, inside tags only. */
-    static String pythonMethodsToFilters(String t) {
-        Matcher tags = TAG.matcher(t);
-        StringBuilder out = new StringBuilder();
-        while (tags.find()) {
-            String rewritten = PY_METHOD.matcher(tags.group()).replaceAll("|py_$1(");
-            tags.appendReplacement(out, Matcher.quoteReplacement(rewritten));
-        }
-        tags.appendTail(out);
-        return out.toString();
     }
 
     private static final class RenderState {

@@ -7,9 +7,10 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiFunction;
 
-/** Filters that give chat templates Python/Jinja2 behaviour jinjava lacks. */
+/** Filters, tests and methods that give chat templates the Python/Jinja2 behaviour jinjava lacks. */
 final class PyFilters {
 
     private PyFilters() {}
@@ -37,6 +38,20 @@ final class PyFilters {
                 Map<String, Object> kwargs);
     }
 
+    /** Python's {@code iterable} test: strings, maps, lists and arrays are all iterable. */
+    static final class PythonIterable implements com.hubspot.jinjava.lib.exptest.ExpTest {
+        @Override
+        public String getName() {
+            return "iterable";
+        }
+
+        @Override
+        public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
+            return var instanceof CharSequence || var instanceof Iterable<?> || var instanceof Map<?, ?>
+                    || (var != null && var.getClass().isArray());
+        }
+    }
+
     private static Named of(String name, BiFunction<Object, Object[], Object> f) {
         return new Named(name) {
             @Override
@@ -56,50 +71,72 @@ final class PyFilters {
                         return PyJson.dumps(var, indent == null ? -1 : ((Number) toNumber(indent)).intValue(), sort);
                     }
                 },
-                of("items", (v, a) -> {
-                    List<List<Object>> out = new ArrayList<>();
-                    if (v instanceof Map<?, ?> m) {
-                        for (Map.Entry<?, ?> e : m.entrySet()) {
-                            out.add(Arrays.asList(e.getKey(), e.getValue()));
-                        }
-                    }
-                    return out;
-                }),
-                of("py_keys", (v, a) -> v instanceof Map<?, ?> m ? new ArrayList<>(m.keySet()) : List.of()),
-                of("py_strip", (v, a) -> strip(str(v), arg(a, 0), true, true)),
-                of("py_lstrip", (v, a) -> strip(str(v), arg(a, 0), true, false)),
-                of("py_rstrip", (v, a) -> strip(str(v), arg(a, 0), false, true)),
-                of("py_upper", (v, a) -> str(v).toUpperCase(java.util.Locale.ROOT)),
-                of("py_lower", (v, a) -> str(v).toLowerCase(java.util.Locale.ROOT)),
-                of("py_title", (v, a) -> title(str(v))),
-                of("py_capitalize", (v, a) -> {
-                    String s = str(v);
-                    return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT)
-                            + s.substring(1).toLowerCase(java.util.Locale.ROOT);
-                }),
-                of("py_startswith", (v, a) -> affix(str(v), a[0], true)),
-                of("py_endswith", (v, a) -> affix(str(v), a[0], false)),
-                of("py_replace", (v, a) -> {
-                    String s = str(v);
-                    String from = str(a[0]);
-                    String to = str(a[1]);
-                    int count = a.length > 2 ? ((Number) toNumber(a[2])).intValue() : -1;
-                    if (count < 0) {
-                        return s.replace(from, to);
-                    }
-                    StringBuilder sb = new StringBuilder();
-                    int at = 0;
-                    for (int i = 0; i < count; i++) {
-                        int j = s.indexOf(from, at);
-                        if (j < 0) {
-                            break;
-                        }
-                        sb.append(s, at, j).append(to);
-                        at = j + from.length();
-                    }
-                    return sb.append(s.substring(at)).toString();
-                }),
-                of("py_split", (v, a) -> split(str(v), arg(a, 0), a.length > 1 ? ((Number) toNumber(a[1])).intValue() : -1)));
+                of("items", (v, a) -> v instanceof Map<?, ?> m ? items(m) : List.of()));
+    }
+
+    /** Python's {@code str} and {@code dict} methods that templates call; null if not one of them. */
+    static Object callMethod(Object base, String name, Object[] a) {
+        if (base instanceof CharSequence cs) {
+            String s = cs.toString();
+            return switch (name) {
+                case "strip" -> strip(s, arg(a, 0), true, true);
+                case "lstrip" -> strip(s, arg(a, 0), true, false);
+                case "rstrip" -> strip(s, arg(a, 0), false, true);
+                case "upper" -> s.toUpperCase(java.util.Locale.ROOT);
+                case "lower" -> s.toLowerCase(java.util.Locale.ROOT);
+                case "title" -> title(s);
+                case "capitalize" -> s.isEmpty() ? s : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT)
+                        + s.substring(1).toLowerCase(java.util.Locale.ROOT);
+                case "startswith" -> affix(s, a[0], true);
+                case "endswith" -> affix(s, a[0], false);
+                case "replace" -> replace(s, str(a[0]), str(a[1]), a.length > 2 ? ((Number) toNumber(a[2])).intValue() : -1);
+                case "split" -> split(s, arg(a, 0), a.length > 1 ? ((Number) toNumber(a[1])).intValue() : -1);
+                default -> null;
+            };
+        }
+        if (base instanceof Map<?, ?> m) {
+            return switch (name) {
+                case "keys" -> new ArrayList<>(m.keySet());
+                case "values" -> new ArrayList<>(m.values());
+                case "items" -> items(m);
+                case "get" -> m.containsKey(a[0]) ? m.get(a[0]) : arg(a, 1);
+                default -> null;
+            };
+        }
+        return null;
+    }
+
+    static boolean isMethod(Object base, String name) {
+        if (base instanceof CharSequence) {
+            return Set.of("strip", "lstrip", "rstrip", "upper", "lower", "title", "capitalize", "startswith",
+                    "endswith", "replace", "split").contains(name);
+        }
+        return base instanceof Map<?, ?> && Set.of("keys", "values", "items", "get").contains(name);
+    }
+
+    private static List<List<Object>> items(Map<?, ?> m) {
+        List<List<Object>> out = new ArrayList<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            out.add(Arrays.asList(e.getKey(), e.getValue()));
+        }
+        return out;
+    }
+
+    private static String replace(String s, String from, String to, int count) {
+        if (count < 0) {
+            return s.replace(from, to);
+        }
+        StringBuilder sb = new StringBuilder();
+        int at = 0;
+        for (int i = 0; i < count; i++) {
+            int j = s.indexOf(from, at);
+            if (j < 0) {
+                break;
+            }
+            sb.append(s, at, j).append(to);
+            at = j + from.length();
+        }
+        return sb.append(s.substring(at)).toString();
     }
 
     private static Object arg(Object[] a, int i) {

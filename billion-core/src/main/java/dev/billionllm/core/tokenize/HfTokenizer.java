@@ -118,7 +118,8 @@ public final class HfTokenizer implements Tokenizer {
                 special.add(t.get("id").getAsInt());
             }
         }
-        boolean changed = mergeConfigTokens(config, added, vocab, special);
+        List<TokenizerConfig.AddedToken> appended = new ArrayList<>();
+        boolean changed = mergeConfigTokens(config, added, vocab, special, appended);
         if (changed) {
             root.add("added_tokens", added);
         }
@@ -132,12 +133,23 @@ public final class HfTokenizer implements Tokenizer {
         } catch (IOException | RuntimeException e) {
             throw new ConfigException("Cannot build a tokenizer from " + json + ": " + e.getMessage(), e);
         }
+        // The Rust side numbers tokens it did not know itself; a config id that disagrees would make
+        // our id maps wrong, so check instead of trusting.
+        for (TokenizerConfig.AddedToken t : appended) {
+            long[] ids = tok.encode(t.content(), false, false).getIds();
+            if (ids.length != 1 || ids[0] != t.id()) {
+                tok.close();
+                throw new ConfigException(folder.resolve("tokenizer_config.json") + ": added_tokens_decoder gives \""
+                        + t.content() + "\" id " + t.id() + ", but " + json + " has no such token and assigns it "
+                        + Arrays.toString(ids) + "; ids of new tokens must follow the vocabulary without gaps");
+            }
+        }
         return new HfTokenizer(tok, config, vocab, special);
     }
 
     /** Adds the config's added and named special tokens to tokenizer.json's added_tokens; true if any changed. */
     private static boolean mergeConfigTokens(TokenizerConfig config, JsonArray added, Map<String, Integer> vocab,
-            Set<Integer> special) {
+            Set<Integer> special, List<TokenizerConfig.AddedToken> appended) {
         boolean changed = false;
         Map<Integer, JsonObject> byId = new HashMap<>();
         for (JsonElement e : added) {
@@ -155,6 +167,9 @@ public final class HfTokenizer implements Tokenizer {
                 JsonObject o = addedToken(t.id(), t.content(), t.special());
                 added.add(o);
                 byId.put(t.id(), o);
+                if (!vocab.containsKey(t.content())) {
+                    appended.add(t);
+                }
                 vocab.put(t.content(), t.id());
                 changed = true;
             }

@@ -61,6 +61,20 @@ class HfTokenizerTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny-tinyllama", "tiny-llama32", "tiny-stablelm2", "tiny-pythia"})
+    void generatedIdsDecodeLikeTransformers(String fixture) throws IOException {
+        // greedy_text is transformers' decode of the new ids with special tokens kept.
+        try (HfTokenizer tok = HfTokenizer.load(Fixtures.dir(fixture))) {
+            JsonArray generations = golden(fixture).getAsJsonArray("generation");
+            assertThat(generations.size()).isGreaterThan(0);
+            for (JsonElement e : generations) {
+                JsonObject g = e.getAsJsonObject();
+                assertThat(tok.decode(ints(g.get("greedy_new_ids")), false)).isEqualTo(g.get("greedy_text").getAsString());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-tinyllama", "tiny-llama32", "tiny-stablelm2", "tiny-pythia"})
     void longInputIsNotTruncated(String fixture) {
         // DJL's default truncates at 512 tokens; a 700-word text must keep every token.
         String text = "x ".repeat(700).trim();
@@ -139,6 +153,16 @@ class HfTokenizerTest {
             assertThat(tok.decode(ids, true)).doesNotContain("<|tool|>");
             assertThat(tok.decode(ids, false)).contains("<|tool|>");
         }
+    }
+
+    @Test
+    void addedTokenWithAGapInIdsIsRejected(@TempDir Path dir) throws IOException {
+        withConfig(dir, """
+                {"added_tokens_decoder": {"900": {"content": "<|far|>", "special": true}}}""");
+        assertThatThrownBy(() -> HfTokenizer.load(dir))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("tokenizer_config.json").hasMessageContaining("<|far|>")
+                .hasMessageContaining("900").hasMessageContaining("[706]");
     }
 
     @Test

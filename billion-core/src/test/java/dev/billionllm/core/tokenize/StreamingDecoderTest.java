@@ -45,6 +45,11 @@ class StreamingDecoderTest {
                 assertStreamsLikeDecode(tok, ids, true);
                 assertStreamsLikeDecode(tok, ids, false);
             }
+            for (JsonElement e : HfTokenizerTest.golden(fixture).getAsJsonArray("generation")) {
+                int[] ids = HfTokenizerTest.ints(e.getAsJsonObject().get("greedy_new_ids"));
+                assertThat(String.join("", stream(tok, ids, false)))
+                        .isEqualTo(e.getAsJsonObject().get("greedy_text").getAsString());
+            }
         }
     }
 
