@@ -2,11 +2,17 @@ package dev.billionllm.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import com.google.gson.JsonObject;
 import dev.billionllm.bench.report.ModelReport;
 import dev.billionllm.bench.speed.SpeedConfig;
 import dev.billionllm.bench.testing.PrefixLM;
 import dev.billionllm.bench.testing.WordTokenizer;
+import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.config.ModelConfigParser;
+import dev.billionllm.core.testing.Fixtures;
+import dev.billionllm.core.tokenize.HfTokenizer;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -45,7 +51,7 @@ class BenchmarkTest {
         assertThat(r.mmlu().correct()).isEqualTo(2);
         assertThat(r.mmlu().total()).isEqualTo(9);
         // Uniform over V ids: perplexity V exactly; BOS + 10 words = 11 tokens, 10 scored.
-        assertThat(r.perplexity().perplexity()).isCloseTo(V, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(r.perplexity().perplexity()).isCloseTo(V, within(1e-6));
         assertThat(r.perplexity().scoredTokens()).isEqualTo(10);
         assertThat(r.parameterCount()).isEqualTo(r.weightBytes() / 4);
         assertThat(r.label()).isEqualTo("scripted");
@@ -55,6 +61,32 @@ class BenchmarkTest {
         Benchmark.writeReports(List.of(r), dir.resolve("out"), "scripted");
         assertThat(dir.resolve("out/scripted.md")).content().contains("## MMLU", "## Perplexity");
         assertThat(Benchmark.writeComparison(List.of(r), dir.resolve("docs"), "cmd")).exists();
+    }
+
+    @Test
+    void realCheckpointEndToEnd(@TempDir Path dir) throws IOException, URISyntaxException {
+        Path folder = Fixtures.dir("tiny-tinyllama");
+        JsonObject loss = ModelConfigParser.readJson(folder.resolve("golden.json")).getAsJsonObject("loss");
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, loss.get("text").getAsString());
+        try (HfTokenizer tokenizer = HfTokenizer.load(folder)) {
+            ModelReport r = Benchmark.builder()
+                    .setModel("tiny-tinyllama", Benchmark.fromFolder(folder, "pytorch",
+                            LoadOptions.defaults().withDevice("cpu").withUsableVocabSize(tokenizer.vocabSize())))
+                    .optTokenizer(tokenizer)
+                    .optSpeed(new SpeedConfig(List.of(8), List.of(4), 2, 1, 1))
+                    .optMmlu(Path.of(BenchmarkTest.class.getResource("/mmlu-sample").toURI()), 5, 0)
+                    .optPerplexity(text, 64, 32)
+                    .optProbeEngines(false)
+                    .build()
+                    .run();
+            assertThat(r.mmlu().total()).isEqualTo(9);
+            assertThat(r.mmlu().subjects()).hasSize(3);
+            // The text fits one window: transformers' loss on the same ids.
+            assertThat(r.perplexity().meanNll()).isCloseTo(loss.get("mean_nll").getAsDouble(), within(1e-4));
+            assertThat(r.speed()).allSatisfy(s -> assertThat(s.kvCacheBytes()).isPositive());
+            assertThat(r.randomWeights()).isFalse();
+        }
     }
 
     @Test

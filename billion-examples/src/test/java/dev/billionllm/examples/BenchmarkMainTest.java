@@ -37,6 +37,20 @@ class BenchmarkMainTest {
     }
 
     @Test
+    void scoresACheckpointFolderThroughTheBackend(@TempDir Path dir) throws IOException {
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, "the dog ran to the river. two plus three is five.");
+        String folder = Fixtures.dir("tiny-tinyllama").toString();
+        assertThat(run("--model", folder, "--skip-speed", "--ppl-text", text.toString(), "--window", "16", "--stride",
+                "8", "--out", dir.toString())).isZero();
+        ModelReport r = Reports.readJson(Files.readString(dir.resolve("tiny-tinyllama.json")), "run").get(0);
+        assertThat(r.randomWeights()).isFalse();
+        assertThat(r.speed()).isEmpty();
+        // transformers' mean loss on these 7 tokens is 3.0093 (golden.json); one window covers them.
+        assertThat(r.perplexity().meanNll()).isCloseTo(3.0093372, org.assertj.core.api.Assertions.within(1e-4));
+    }
+
+    @Test
     void unknownModelsFailWithoutAStackOfWork(@TempDir Path dir) {
         assertThat(run("--model", "no-such-model", "--random-weights", "--out", dir.toString())).isNotZero();
         assertThat(run("--model", "no-such-folder", "--out", dir.toString())).isNotZero();
