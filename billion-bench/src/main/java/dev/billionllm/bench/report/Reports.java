@@ -54,7 +54,8 @@ public final class Reports {
             md.append("**Environment:** ").append(env.cpuModel()).append(", ").append(env.logicalCores())
                     .append(" logical cores; ").append(env.os()).append("; ").append(env.jvm()).append("; DJL ")
                     .append(env.djlVersion()).append(", PyTorch ").append(env.pytorchVersion())
-                    .append(", ONNX Runtime ").append(env.onnxRuntimeVersion()).append(".\n\n");
+                    .append(", ONNX Runtime ").append(env.onnxRuntimeVersion()).append("; OMP_WAIT_POLICY ")
+                    .append(env.ompWaitPolicy()).append(".\n\n");
         }
         if (reports.stream().anyMatch(ModelReport::randomWeights)) {
             md.append("Rows marked \"(random weights)\" were measured on models built with random weights at the "

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Where numbers were measured; every report carries one.
@@ -16,9 +17,11 @@ import java.util.List;
  * @param djlVersion DJL version
  * @param pytorchVersion libtorch version, or "not loaded"/"unavailable"
  * @param onnxRuntimeVersion ONNX Runtime version, or "not loaded"/"unavailable"
+ * @param ompWaitPolicy the {@code OMP_WAIT_POLICY} environment variable, or "unset": on busy cores
+ *     torch's spinning OpenMP workers (the default) slow decoding several times, PASSIVE avoids that
  */
 public record Environment(String cpuModel, int logicalCores, String os, String jvm, String djlVersion,
-        String pytorchVersion, String onnxRuntimeVersion) {
+        String pytorchVersion, String onnxRuntimeVersion, String ompWaitPolicy) {
 
     /**
      * Describes this machine.
@@ -31,7 +34,8 @@ public record Environment(String cpuModel, int logicalCores, String os, String j
                 System.getProperty("os.name") + " " + System.getProperty("os.version"),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
                 Engine.getDjlVersion(), probeEngines ? engineVersion("PyTorch") : "not loaded",
-                probeEngines ? engineVersion("OnnxRuntime") : "not loaded");
+                probeEngines ? engineVersion("OnnxRuntime") : "not loaded",
+                Objects.requireNonNullElse(System.getenv("OMP_WAIT_POLICY"), "unset"));
     }
 
     private static String engineVersion(String name) {
