@@ -99,12 +99,19 @@ public final class Benchmark implements Callable<Integer> {
     @Option(names = "--produced-with", description = "commands quoted in COMPARISON.md (default: the --compare call)")
     String producedWith;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
     /** The command, with errors reported as one line instead of a stack trace. */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         return new CommandLine(new Benchmark()).setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("error: " + e.getMessage());
             return 2;
@@ -125,7 +132,7 @@ public final class Benchmark implements Callable<Integer> {
             }
             Path md = dev.billionllm.bench.Benchmark.writeComparison(reports, docs, producedWith != null ? producedWith
                     : "Benchmark --compare " + compare + " --docs " + docs);
-            System.out.println("wrote " + md);
+            out().println("wrote " + md);
             return 0;
         }
         if (model == null) {
@@ -139,7 +146,7 @@ public final class Benchmark implements Callable<Integer> {
                 .optRuntime(backend, device, threads)
                 .optRandomWeights(randomWeights)
                 .optSpeed(skipSpeed ? null : new SpeedConfig(pp, tg, reps, warmup, 42))
-                .optProgress(System.out::println);
+                .optProgress(out()::println);
         HfTokenizer tokenizer = null;
         if (randomWeights) {
             ModelConfig config = isFolder ? ModelConfigParser.parse(folder.resolve("config.json"))
@@ -148,8 +155,8 @@ public final class Benchmark implements Callable<Integer> {
             builder.setModel(name, RandomWeights.source(config, options, 42));
         } else {
             if (!isFolder) {
-                throw new IllegalArgumentException("\"" + model + "\" is not a model folder (config.json missing); "
-                        + "pass a downloaded folder, or add --random-weights to measure a seed spec's shape");
+                // A bundled model name, or a spec id whose snapshot is in the Hugging Face cache.
+                folder = dev.billionllm.examples.cli.ModelResolver.resolve(model, spec.commandLine().getErr());
             }
             tokenizer = HfTokenizer.load(folder);
             builder.setModel(name, dev.billionllm.bench.Benchmark.fromFolder(folder, backend,
@@ -165,8 +172,8 @@ public final class Benchmark implements Callable<Integer> {
         try {
             ModelReport report = builder.build().run();
             dev.billionllm.bench.Benchmark.writeReports(List.of(report), out, name);
-            System.out.print(Reports.markdown(List.of(report), ""));
-            System.out.println("wrote " + out.resolve(name + ".md"));
+            out().print(Reports.markdown(List.of(report), ""));
+            out().println("wrote " + out.resolve(name + ".md"));
         } finally {
             if (tokenizer != null) {
                 tokenizer.close();

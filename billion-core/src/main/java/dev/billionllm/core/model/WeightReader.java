@@ -59,4 +59,26 @@ public interface WeightReader {
             }
         };
     }
+
+    /**
+     * Generated parameters of whatever shape the architecture asks for: Normal(0, 0.02) matrices and
+     * unit vectors (norm weights, biases), made by the engine from its random seed with no Java copy
+     * and no file. For speed and memory benchmarks of full-size models; values never matter there,
+     * but unit norms keep activations at a realistic scale (no NaN or denormals).
+     */
+    static WeightReader random() {
+        return new WeightReader() {
+            @Override
+            public boolean contains(String name) {
+                return true;
+            }
+
+            @Override
+            public NDArray read(String name, Shape shape, NDManager manager) {
+                return shape.dimension() == 1
+                        ? manager.ones(shape)
+                        : manager.randomNormal(0f, 0.02f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
+            }
+        };
+    }
 }

@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             CompareCommand.class,
             ExportCommand.class,
+            MmluCommand.class,
+            PerplexityCommand.class,
             CommandLine.HelpCommand.class,
             picocli.AutoComplete.GenerateCompletion.class
         })
@@ -43,6 +45,8 @@ public final class BillionCli {
     /** A configured command line over the given streams. */
     public static CommandLine commandLine(InputStream in, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new BillionCli(in, out, err));
+        // The Benchmark example main is the bench command itself, so the two cannot drift.
+        cl.addSubcommand("bench", dev.billionllm.examples.Benchmark.commandLine());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(out);
         cl.setErr(err);

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * small model, or a registered spec whose files are on disk. Never touches the network; a spec
  * that is not downloaded yet gets an error that says how to download it.
  */
-final class ModelResolver {
+public final class ModelResolver {
     /** The bundled model used when {@code --model} is not given. */
     static final String DEFAULT_BUNDLED = "tiny-tinyllama";
     /** Environment variable of the folder holding bundled models (set by the launcher). */
@@ -25,16 +25,22 @@ final class ModelResolver {
 
     private ModelResolver() {}
 
-    static Path resolve(String reference, PrintWriter err) {
+    /**
+     * The folder {@code reference} names: a path, a bundled model, or a spec on disk.
+     *
+     * @param err where to say that a bundled model stands in (may be null)
+     * @throws ConfigException naming what was tried, or how to download a known spec
+     */
+    public static Path resolve(String reference, PrintWriter err) {
         Path asPath = Path.of(reference);
         if (Files.isDirectory(asPath)) {
             return asPath;
         }
         Optional<Path> bundled = bundled(reference);
         if (bundled.isPresent()) {
-            if (reference.equals(DEFAULT_BUNDLED) && err != null) {
+            if (err != null) {
                 err.println("[using the bundled small model '" + reference
-                        + "' (offline); pick another with --model]");
+                        + "' (offline, toy-corpus training); pick another with --model]");
             }
             return bundled.get();
         }

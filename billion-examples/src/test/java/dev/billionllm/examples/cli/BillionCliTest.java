@@ -125,7 +125,7 @@ class BillionCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "models", "download", "generate", "chat", "compare", "export"})
+    @ValueSource(strings = {"demo", "models", "download", "generate", "chat", "compare", "export", "mmlu", "perplexity"})
     void everyCommandHasHelp(String command) {
         Run r = run("", command, "--help");
         assertThat(r.code()).isZero();
@@ -157,6 +157,43 @@ class BillionCliTest {
         assertThat(o.get("backend").getAsString()).isEqualTo("onnxruntime");
         // int8 weights keep the first greedy token of this prompt (the exporter's tests bound the rest).
         assertThat(o.getAsJsonArray("new_ids").get(0)).isEqualTo(p.getAsJsonArray("new_ids").get(0));
+    }
+
+    @Test
+    void perplexityEqualsTheLibraryValue(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path text = tmp.resolve("text.txt");
+        Files.writeString(text, "the cat sat on the mat. one plus two is three. letters: a b c d e f.");
+        Run r = run("", "perplexity", "-m", model("tiny-tinyllama"), "--text", text.toString(),
+                "--window", "16", "--stride", "8");
+        assertThat(r.code()).as(r.err()).isZero();
+        double expected;
+        try (dev.billionllm.core.Model m = dev.billionllm.core.Model.load(Fixtures.dir("tiny-tinyllama"))) {
+            expected = dev.billionllm.bench.score.Perplexity.ofText(m.lm(), m.tokenizer(), Files.readString(text), 16, 8)
+                    .perplexity();
+        }
+        assertThat(r.out()).contains(String.format(java.util.Locale.ROOT, "perplexity %.4f", expected));
+    }
+
+    @Test
+    void mmluScoresEverySubject(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Files.createDirectories(tmp.resolve("data/dev"));
+        Files.createDirectories(tmp.resolve("data/test"));
+        Files.writeString(tmp.resolve("data/dev/arithmetic_dev.csv"), "one plus two is,two,three,four,five,B\n");
+        Files.writeString(tmp.resolve("data/test/arithmetic_test.csv"),
+                "two plus two is,four,one,six,ten,A\nthree plus two is,two,five,nine,one,B\n");
+        Run r = run("", "mmlu", "-m", model("tiny-tinyllama"), "--data", tmp.resolve("data").toString(), "--shots", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("arithmetic").containsPattern("1-shot: micro accuracy [01]\\.\\d{4} \\([0-2]/2\\)");
+    }
+
+    @Test
+    void benchWritesReportsForABundledModel(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        Run r = run("", "bench", "-m", "tiny-tinyllama", "--pp", "8", "--tg", "4", "--reps", "1", "--warmup", "0",
+                "--out", tmp.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(tmp.resolve("tiny-tinyllama.md")).exists();
+        assertThat(tmp.resolve("tiny-tinyllama.json")).exists();
+        assertThat(r.out()).contains("pp8").contains("tg4");
     }
 
     @Test
