@@ -274,29 +274,36 @@ class PtCausalLMTest {
         try (Fixture f = Fixture.open("tiny-tinyllama")) {
             CausalLM lm = f.lm();
             int[] prompt = f.ids("prompt1.input_ids");
-            int steps = 1000;
-            int warmup = 200;
-            try (KvCache cache = lm.newCache(1, prompt.length + warmup + steps)) {
+            // The first ~1,000 steps still grow RSS by ~15 MB (JIT, allocator pools) and then stop.
+            int warmup = 1000;
+            int window = 1000;
+            int windows = 2;
+            try (KvCache cache = lm.newCache(1, prompt.length + warmup + windows * window)) {
                 Logits logits = lm.forward(TokenBatch.of(prompt), cache, LogitsMode.LAST);
-                long[] before = null;
                 int arrays = 0;
-                for (int s = 0; s < warmup + steps; s++) {
+                long[] lowest = new long[windows];
+                java.util.Arrays.fill(lowest, Long.MAX_VALUE);
+                for (int s = 0; s < warmup + windows * window; s++) {
                     if (s == warmup) {
-                        before = memoryKb();
                         arrays = ((PtCausalLM) lm).liveArrays();
+                    }
+                    if (s >= warmup && (s - warmup) % 100 == 0) {
+                        long[] m = memoryKb();
+                        int w = (s - warmup) / window;
+                        lowest[w] = Math.min(lowest[w], m[0] - m[1]);
                     }
                     int next = argmax(logits.values(), 0, lm.usableVocabSize());
                     logits = lm.forward(TokenBatch.of(next), cache, LogitsMode.LAST);
                 }
-                long[] after = memoryKb();
-                long nativeGrowth = (after[0] - after[1]) - (before[0] - before[1]);
-                System.out.printf("%d decode steps: RSS %d -> %d kB, Java heap committed %d -> %d kB,"
-                        + " RSS outside the heap grew %d kB; live arrays %d -> %d%n", steps, before[0], after[0],
-                        before[1], after[1], nativeGrowth, arrays, ((PtCausalLM) lm).liveArrays());
-                // No step leaves an engine array behind (exact), and native memory stays flat. Raw RSS
-                // also moves with the Java heap, which grows by ~100 kB of wrappers per step until GC.
+                long growth = lowest[windows - 1] - lowest[0];
+                System.out.printf("%d decode steps: lowest RSS outside the Java heap per %d-step window %s kB"
+                        + " (growth %d kB); live arrays %d -> %d%n", windows * window, window,
+                        java.util.Arrays.toString(lowest), growth, arrays, ((PtCausalLM) lm).liveArrays());
+                // No step leaves an engine array behind (exact). RSS is noisy: the native allocator keeps
+                // and returns tens of MB in bursts (measured +-30 MB over 5,700 steps with no trend), so
+                // compare each window's lowest sample; a leak of 10 kB per step would add 10 MB here.
                 assertThat(((PtCausalLM) lm).liveArrays()).isEqualTo(arrays);
-                assertThat(nativeGrowth).isLessThan(50 * 1024);
+                assertThat(growth).isLessThan(8 * 1024);
             }
         }
     }
