@@ -1,5 +1,6 @@
 package dev.billionllm.core.export;
 
+import dev.billionllm.core.testing.Greedy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;
@@ -91,7 +92,7 @@ class OnnxExporterTest {
         System.out.printf("[export] %s fp32 standard-op rotary: prefill max abs logit error %.3g%n", fixture, worst);
         assertThat(worst).isLessThanOrEqualTo(1e-4);
         int[] prompt = g.ints("prompt0.input_ids");
-        assertThat(greedy(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)})[0]).containsExactly(g.greedy(0));
+        assertThat(Greedy.decode(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)}, NEW_TOKENS)[0]).containsExactly(g.greedy(0));
     }
 
     @ParameterizedTest
@@ -101,7 +102,7 @@ class OnnxExporterTest {
         Goldens g = new Goldens(fixture);
         for (int p = 0; p < g.prompts(); p++) {
             int[] prompt = g.ints("prompt" + p + ".input_ids");
-            int[][] out = greedy(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)});
+            int[][] out = Greedy.decode(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)}, NEW_TOKENS);
             assertThat(out[0]).as("%s prompt %d", fixture, p).containsExactly(g.greedy(p));
         }
     }
@@ -129,7 +130,7 @@ class OnnxExporterTest {
             }
         }
         assertThat(worst).isLessThanOrEqualTo(1e-4);
-        int[][] out = greedy(lm, ids, mask);
+        int[][] out = Greedy.decode(lm, ids, mask, NEW_TOKENS);
         JsonArray rows = g.json.getAsJsonObject("batch_generation").getAsJsonArray("new_ids");
         for (int b = 0; b < rows.size(); b++) {
             assertThat(out[b]).as("%s batch row %d", fixture, b).containsExactly(Goldens.ints(rows.get(b).getAsJsonArray()));
@@ -151,7 +152,7 @@ class OnnxExporterTest {
                 range = Math.max(range, Math.abs(v));
             }
             int[] prompt = g.ints("prompt" + p + ".input_ids");
-            int[] out = greedy(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)})[0];
+            int[] out = Greedy.decode(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)}, NEW_TOKENS)[0];
             int[] expected = g.greedy(p);
             int same = 0;
             while (same < NEW_TOKENS && out[same] == expected[same]) {
@@ -175,35 +176,6 @@ class OnnxExporterTest {
             Logits logits = lm.forward(TokenBatch.of(ids), cache, LogitsMode.ALL);
             return maxAbs(logits.values(), 0, expected, 0, expected.length);
         }
-    }
-
-    static int[][] greedy(CausalLM lm, int[][] prompt, int[][] mask) {
-        int rows = prompt.length;
-        int[][] out = new int[rows][NEW_TOKENS];
-        try (KvCache cache = lm.newCache(rows, prompt[0].length + NEW_TOKENS)) {
-            Logits logits = lm.forward(TokenBatch.of(prompt, mask), cache, LogitsMode.LAST);
-            for (int step = 0; step < NEW_TOKENS; step++) {
-                int[][] next = new int[rows][1];
-                for (int b = 0; b < rows; b++) {
-                    next[b][0] = argmax(logits.values(), logits.offset(b, 0), lm.usableVocabSize());
-                    out[b][step] = next[b][0];
-                }
-                if (step + 1 < NEW_TOKENS) {
-                    logits = lm.forward(TokenBatch.of(next), cache, LogitsMode.LAST);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static int argmax(float[] v, int offset, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (v[offset + i] > v[offset + best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static double maxAbs(float[] actual, int actualOffset, float[] expected, int expectedOffset, int n) {

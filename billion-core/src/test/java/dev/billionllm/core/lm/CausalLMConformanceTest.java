@@ -1,5 +1,6 @@
 package dev.billionllm.core.lm;
 
+import dev.billionllm.core.testing.Greedy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -140,7 +141,7 @@ class CausalLMConformanceTest {
         for (int p = 0; p < generation.size(); p++) {
             int[] prompt = g.ints("prompt" + p + ".input_ids");
             int[] expected = intArray(generation.get(p).getAsJsonObject().getAsJsonArray("greedy_new_ids"));
-            int[][] actual = greedy(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)}, expected.length);
+            int[][] actual = Greedy.decode(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)}, expected.length);
             assertThat(actual[0]).as("prompt %d greedy tokens", p).containsExactly(expected);
         }
     }
@@ -156,7 +157,7 @@ class CausalLMConformanceTest {
             List<Future<int[]>> runs = new ArrayList<>();
             for (int p = 0; p < generation.size(); p++) {
                 int[] prompt = g.ints("prompt" + p + ".input_ids");
-                runs.add(pool.submit(() -> greedy(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)},
+                runs.add(pool.submit(() -> Greedy.decode(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)},
                         NEW_TOKENS)[0]));
             }
             for (int p = 0; p < runs.size(); p++) {
@@ -225,7 +226,7 @@ class CausalLMConformanceTest {
         CausalLM lm = model(c);
         GoldenTensors g = tensors(c);
         JsonArray rows = json(c).getAsJsonObject("batch_generation").getAsJsonArray("new_ids");
-        int[][] actual = greedy(lm, g.intRows("batch.input_ids"), g.intRows("batch.attention_mask"), NEW_TOKENS);
+        int[][] actual = Greedy.decode(lm, g.intRows("batch.input_ids"), g.intRows("batch.attention_mask"), NEW_TOKENS);
         for (int b = 0; b < rows.size(); b++) {
             assertThat(actual[b]).as("row %d", b).containsExactly(intArray(rows.get(b).getAsJsonArray()));
         }
@@ -296,36 +297,6 @@ class CausalLMConformanceTest {
             assertThat(cache.batchSize()).isEqualTo(2);
             assertThat(cache.capacity()).isEqualTo(10);
         }
-    }
-
-    /** Greedy decoding with the cache: prefill, then one token per row per step (never padding). */
-    static int[][] greedy(CausalLM lm, int[][] prompt, int[][] mask, int newTokens) {
-        int rows = prompt.length;
-        int[][] out = new int[rows][newTokens];
-        try (KvCache cache = lm.newCache(rows, prompt[0].length + newTokens)) {
-            Logits logits = lm.forward(TokenBatch.of(prompt, mask), cache, LogitsMode.LAST);
-            for (int step = 0; step < newTokens; step++) {
-                int[][] next = new int[rows][1];
-                for (int b = 0; b < rows; b++) {
-                    next[b][0] = argmax(logits.values(), logits.offset(b, 0), lm.usableVocabSize());
-                    out[b][step] = next[b][0];
-                }
-                if (step + 1 < newTokens) {
-                    logits = lm.forward(TokenBatch.of(next), cache, LogitsMode.LAST);
-                }
-            }
-        }
-        return out;
-    }
-
-    static int argmax(float[] v, int offset, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (v[offset + i] > v[offset + best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     static double maxAbs(float[] actual, int actualOffset, float[] expected, int expectedOffset, int n) {

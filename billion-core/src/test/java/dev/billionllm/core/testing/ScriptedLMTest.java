@@ -13,30 +13,20 @@ import org.junit.jupiter.api.Test;
 
 class ScriptedLMTest {
 
-    static int argmax(float[] l) {
-        int best = 0;
-        for (int i = 1; i < l.length; i++) {
-            if (l[i] > l[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
     @Test
     void scriptFollowsEachRowsPrompt() {
         ScriptedLM lm = ScriptedLM.builder().optVocabSize(16).setScript(5, 6, 7).build();
         try (KvCache cache = lm.newCache(2, 16)) {
             Logits l = lm.forward(TokenBatch.leftPadded(new int[][] {{1, 2, 3}, {1}}, 0), cache, LogitsMode.LAST);
-            assertThat(argmax(l.last(0))).isEqualTo(5);
-            assertThat(argmax(l.last(1))).isEqualTo(5);
+            assertThat(Greedy.argmax(l.last(0))).isEqualTo(5);
+            assertThat(Greedy.argmax(l.last(1))).isEqualTo(5);
             assertThat(l.last(0)[5]).isEqualTo(ScriptedLM.SCRIPTED_LOGIT);
             l = lm.forward(TokenBatch.of(new int[][] {{5}, {5}}), cache, LogitsMode.LAST);
-            assertThat(argmax(l.last(0))).isEqualTo(6);
+            assertThat(Greedy.argmax(l.last(0))).isEqualTo(6);
             l = lm.forward(TokenBatch.of(new int[][] {{6}, {6}}), cache, LogitsMode.LAST);
-            assertThat(argmax(l.last(0))).isEqualTo(7);
+            assertThat(Greedy.argmax(l.last(0))).isEqualTo(7);
             l = lm.forward(TokenBatch.of(new int[][] {{7}, {7}}), cache, LogitsMode.LAST);
-            assertThat(argmax(l.last(1))).isEqualTo(7); // the last entry repeats
+            assertThat(Greedy.argmax(l.last(1))).isEqualTo(7); // the last entry repeats
             assertThat(cache.length()).isEqualTo(6);
         }
         assertThat(lm.forwardCalls()).isEqualTo(4);
@@ -61,8 +51,8 @@ class ScriptedLMTest {
                 assertThat(cache.length()).isEqualTo(3); // the copy grew alone
             }
             assertThat(all.positions()).isEqualTo(2);
-            assertThat(argmax(all.at(0, 0))).isEqualTo(3);
-            assertThat(argmax(all.at(0, 1))).isEqualTo(4);
+            assertThat(Greedy.argmax(all.at(0, 0))).isEqualTo(3);
+            assertThat(Greedy.argmax(all.at(0, 1))).isEqualTo(4);
             cache.truncate(2);
             seen.clear();
             lm.forward(TokenBatch.of(7), cache, LogitsMode.LAST);

@@ -1,5 +1,6 @@
 package dev.billionllm.core.backend.onnx;
 
+import dev.billionllm.core.testing.Greedy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -79,7 +80,7 @@ class OnnxBackendTest {
                 assertThat(((OnnxCausalLM) q).file().getFileName().toString()).isEqualTo("model_quantized.onnx");
                 Logits logits = q.forward(TokenBatch.of(PROMPT0), cache, LogitsMode.LAST);
                 Logits exact = fp32.forward(TokenBatch.of(PROMPT0), ref, LogitsMode.LAST);
-                assertThat(argmax(logits.last(0))).isEqualTo(expectedFirst);
+                assertThat(Greedy.argmax(logits.last(0))).isEqualTo(expectedFirst);
                 // int8 weights: the same choice from visibly different numbers, so this really is the other file.
                 assertThat(maxAbs(logits.last(0), exact.last(0))).isGreaterThan(1e-3);
             }
@@ -245,16 +246,6 @@ class OnnxBackendTest {
             float[] y = fp32.forward(TokenBatch.of(PROMPT0), b, LogitsMode.LAST).last(0);
             assertThat(maxAbs(x, y)).isLessThan(1e-4);
         }
-    }
-
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static double maxAbs(float[] a, float[] b) {

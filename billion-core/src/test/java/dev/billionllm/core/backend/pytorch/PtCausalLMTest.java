@@ -1,5 +1,6 @@
 package dev.billionllm.core.backend.pytorch;
 
+import dev.billionllm.core.testing.Greedy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -75,17 +76,6 @@ class PtCausalLMTest {
         return out;
     }
 
-    /** Argmax over the usable vocabulary only (padded ids are never produced). */
-    static int argmax(float[] v, int offset, int usable) {
-        int best = 0;
-        for (int i = 1; i < usable; i++) {
-            if (v[offset + i] > v[offset + best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
     static double maxDiff(float[] a, int aOff, float[] b, int bOff, int n) {
         double m = 0;
         for (int i = 0; i < n; i++) {
@@ -146,7 +136,7 @@ class PtCausalLMTest {
             for (int s = 0; s < steps; s++) {
                 int[][] next = new int[rows][1];
                 for (int b = 0; b < rows; b++) {
-                    out[b][s] = argmax(logits.values(), logits.offset(b, 0), lm.usableVocabSize());
+                    out[b][s] = Greedy.argmax(logits.values(), logits.offset(b, 0), lm.usableVocabSize());
                     next[b][0] = out[b][s];
                 }
                 if (s + 1 < steps) {
@@ -292,7 +282,7 @@ class PtCausalLMTest {
                         int w = (s - warmup) / window;
                         lowest[w] = Math.min(lowest[w], m[0] - m[1]);
                     }
-                    int next = argmax(logits.values(), 0, lm.usableVocabSize());
+                    int next = Greedy.argmax(logits.values(), 0, lm.usableVocabSize());
                     logits = lm.forward(TokenBatch.of(next), cache, LogitsMode.LAST);
                 }
                 long growth = lowest[windows - 1] - lowest[0];
