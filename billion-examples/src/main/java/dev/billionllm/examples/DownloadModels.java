@@ -67,10 +67,7 @@ public final class DownloadModels {
         if (models.isEmpty()) {
             throw new IllegalArgumentException("--model is required");
         }
-        if (all && !include.isEmpty()) {
-            throw new IllegalArgumentException("use either --all or --include, not both");
-        }
-        FileFilter filter = all ? FileFilter.all() : include.isEmpty() ? FileFilter.defaults() : FileFilter.of(include);
+        FileFilter filter = FileFilter.select(all, include);
         HubClient hub = new HubClient(options.build());
         List<Path> snapshots = new ArrayList<>();
         for (String model : models) {

@@ -63,6 +63,21 @@ public final class FileFilter {
         return new FileFilter(patterns);
     }
 
+    /**
+     * The filter a command line asks for: every file ({@code --all}), the given globs
+     * ({@code --include}), or {@link #defaults()} when neither is given.
+     *
+     * @param include globs; null or empty for none
+     * @throws IllegalArgumentException if both {@code all} and globs are given
+     */
+    public static FileFilter select(boolean all, List<String> include) {
+        boolean globs = include != null && !include.isEmpty();
+        if (all && globs) {
+            throw new IllegalArgumentException("use either --all or --include, not both");
+        }
+        return all ? all() : globs ? of(include) : defaults();
+    }
+
     /** Files matching any of the glob patterns. */
     public static FileFilter of(String... patterns) {
         return new FileFilter(List.of(patterns));

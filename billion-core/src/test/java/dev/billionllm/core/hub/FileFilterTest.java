@@ -42,4 +42,15 @@ class FileFilterTest {
         assertThat(FileFilter.of("onnx/").matches("onnx/model.onnx")).isTrue();
         assertThat(FileFilter.defaults().literals()).contains("config.json").doesNotContain("*.safetensors");
     }
+
+    @Test
+    void selectFollowsTheCommandLineFlags() {
+        assertThat(FileFilter.select(false, null).matches("README.md")).isFalse();
+        assertThat(FileFilter.select(false, java.util.List.of()).matches("config.json")).isTrue();
+        assertThat(FileFilter.select(true, null).matches("README.md")).isTrue();
+        assertThat(FileFilter.select(false, java.util.List.of("*.md")).matches("README.md")).isTrue();
+        assertThat(FileFilter.select(false, java.util.List.of("*.md")).matches("config.json")).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FileFilter.select(true, java.util.List.of("*.md")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("either --all or --include");
+    }
 }

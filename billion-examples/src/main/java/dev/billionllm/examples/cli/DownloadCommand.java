@@ -40,9 +40,6 @@ final class DownloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (all && include != null) {
-            throw new IllegalArgumentException("use either --all or --include, not both");
-        }
         HubOptions.Builder options = HubOptions.fromEnvironment().toBuilder();
         if (cacheDir != null) {
             options.optCacheDir(cacheDir);
@@ -50,7 +47,7 @@ final class DownloadCommand implements Callable<Integer> {
         if (quiet) {
             options.optQuiet(true);
         }
-        FileFilter filter = all ? FileFilter.all() : include == null ? FileFilter.defaults() : FileFilter.of(include);
+        FileFilter filter = FileFilter.select(all, include);
         HubClient hub = new HubClient(options.build());
         for (String model : models) {
             Path snapshot = hub.download(DownloadRequest.builder(model).optRevision(revision).optFilter(filter).build());
