@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Times one decoder step of an exported {@code model.onnx} on a raw ONNX Runtime session (no
@@ -83,7 +85,7 @@ public final class OrtStepProfile {
                 System.out.printf("seq %d past %d threads %d spin %s: median %.1f ms/step, %.1f tokens/s "
                         + "(fastest %.1f ms)%n", seq, past, threads, spin, median, seq * 1000 / median, ms[0]);
                 if (profile) {
-                    printProfile(Path.of(session.endProfiling()));
+                    printProfile(Path.of(session.endProfiling()), reps + 2);
                 }
             }
         }
@@ -114,26 +116,61 @@ public final class OrtStepProfile {
         return in;
     }
 
-    private static void printProfile(Path file) throws IOException {
+    /** The quantised linear-layer kernels: what bounds a decode step once the graph is lean. */
+    private static final Set<String> LINEAR_KERNELS = Set.of("MatMulNBits", "DynamicQuantizeMatMul");
+
+    /**
+     * Kernel time per operator type, per step (the profile covers {@code runs} steps), then what
+     * the quantised linear layers alone cost: the step rate if every other operator were free,
+     * and the weight bytes they stream per step. ONNX Runtime prepacks the weights, so the
+     * profile's {@code parameter_size} counts only the scales; the packed weight bytes are
+     * {@code K * N * bits / 8} from the node's input and output shapes.
+     */
+    private static void printProfile(Path file, int runs) throws IOException {
         Map<String, double[]> byOp = new LinkedHashMap<>();
         double total = 0;
+        double linearUs = 0;
+        double linearBytes = 0;
         for (JsonElement e : JsonParser.parseString(Files.readString(file)).getAsJsonArray()) {
             JsonObject o = e.getAsJsonObject();
-            if (o.has("cat") && o.get("cat").getAsString().equals("Node")
-                    && o.get("name").getAsString().endsWith("_kernel_time")) {
-                String op = o.getAsJsonObject("args").get("op_name").getAsString();
-                double us = o.get("dur").getAsDouble();
-                double[] acc = byOp.computeIfAbsent(op, k -> new double[2]);
-                acc[0] += us;
-                acc[1]++;
-                total += us;
+            if (!o.has("cat") || !o.get("cat").getAsString().equals("Node")
+                    || !o.get("name").getAsString().endsWith("_kernel_time")) {
+                continue;
+            }
+            JsonObject args = o.getAsJsonObject("args");
+            String op = args.get("op_name").getAsString();
+            double us = o.get("dur").getAsDouble();
+            double[] acc = byOp.computeIfAbsent(op, k -> new double[2]);
+            acc[0] += us;
+            acc[1]++;
+            total += us;
+            if (LINEAR_KERNELS.contains(op)) {
+                linearUs += us;
+                long k = lastDim(args.getAsJsonArray("input_type_shape").get(0));
+                long n = lastDim(args.getAsJsonArray("output_type_shape").get(0));
+                double bytesPerWeight = op.equals("MatMulNBits") ? 0.5 : 1;
+                linearBytes += k * n * bytesPerWeight + args.get("parameter_size").getAsLong();
             }
         }
         double sum = total;
-        System.out.println("kernel time by operator (all steps):");
-        byOp.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0])).limit(12)
-                .forEach(x -> System.out.printf("  %-32s %9.1f ms %6d calls %5.1f%%%n", x.getKey(),
-                        x.getValue()[0] / 1000, (long) x.getValue()[1], 100 * x.getValue()[0] / sum));
+        System.out.printf("kernel time by operator, per step (mean of %d steps; %.1f ms in all):%n", runs,
+                total / 1000 / runs);
+        byOp.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0])).limit(14)
+                .forEach(x -> System.out.printf("  %-32s %8.2f ms %5d calls %5.1f%%%n", x.getKey(),
+                        x.getValue()[0] / 1000 / runs, (long) x.getValue()[1] / runs, 100 * x.getValue()[0] / sum));
+        if (linearUs > 0) {
+            double ms = linearUs / 1000 / runs;
+            double mb = linearBytes / runs / 1e6;
+            System.out.printf("quantised linear layers: %.1f ms/step -> at most %.1f steps/s if every other "
+                    + "operator cost nothing; %.0f MB of weights per step = %.1f GB/s%n", ms, 1000 / ms, mb,
+                    mb / ms);
+        }
         Files.deleteIfExists(file);
+    }
+
+    /** The last dimension of a profile shape entry such as {@code {"float": [1, 1, 2048]}}. */
+    private static long lastDim(JsonElement typeShape) {
+        JsonArray dims = typeShape.getAsJsonObject().entrySet().iterator().next().getValue().getAsJsonArray();
+        return dims.get(dims.size() - 1).getAsLong();
     }
 }
