@@ -38,7 +38,9 @@ public abstract class AbstractKvCache implements KvCache {
     /**
      * An empty cache of {@code owner}.
      *
-     * @throws IllegalArgumentException if {@code batchSize} or {@code capacity} is not positive
+     * @throws IllegalArgumentException if {@code batchSize} or {@code capacity} is not positive, or
+     *     {@code capacity} exceeds the owner's {@code max_position_embeddings} (positions past it have
+     *     no trained rotary/position meaning, and an ONNX graph may size tables by it)
      */
     protected AbstractKvCache(CausalLM owner, int batchSize, int capacity) {
         if (batchSize <= 0) {
@@ -47,7 +49,13 @@ public abstract class AbstractKvCache implements KvCache {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be > 0, got " + capacity);
         }
-        this.owner = Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(owner, "owner");
+        int maxPositions = owner.config().maxPositionEmbeddings();
+        if (capacity > maxPositions) {
+            throw new IllegalArgumentException("capacity " + capacity + " exceeds max_position_embeddings "
+                    + maxPositions + " of this model");
+        }
+        this.owner = owner;
         this.batchSize = batchSize;
         this.capacity = capacity;
         this.mask = new int[batchSize][capacity];

@@ -35,6 +35,7 @@ public interface CausalLM extends AutoCloseable {
      *
      * @param batchSize rows
      * @param capacity positions each row can hold (prompt plus generated tokens), preallocated
+     * @throws IllegalArgumentException if {@code capacity} exceeds {@code max_position_embeddings}
      */
     KvCache newCache(int batchSize, int capacity);
 

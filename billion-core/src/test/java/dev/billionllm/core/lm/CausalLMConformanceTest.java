@@ -283,6 +283,12 @@ class CausalLMConformanceTest {
             lm.forward(TokenBatch.of(1, 2), cache, LogitsMode.LAST);
             assertThat(cache.length()).isEqualTo(2);
         }
+        int maxPositions = lm.config().maxPositionEmbeddings();
+        assertThatThrownBy(() -> lm.newCache(1, maxPositions + 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("max_position_embeddings").hasMessageContaining(String.valueOf(maxPositions));
+        try (KvCache full = lm.newCache(1, maxPositions)) {
+            assertThat(full.capacity()).isEqualTo(maxPositions);
+        }
     }
 
     @ParameterizedTest

@@ -82,10 +82,6 @@ public final class OnnxCausalLM implements CausalLM {
     @Override
     public KvCache newCache(int batchSize, int capacity) {
         checkOpen();
-        if (capacity > config.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException("capacity " + capacity + " exceeds max_position_embeddings "
-                    + config.maxPositionEmbeddings() + " of " + file);
-        }
         return OrtKvCache.empty(this, env, layout, batchSize, capacity);
     }
 
