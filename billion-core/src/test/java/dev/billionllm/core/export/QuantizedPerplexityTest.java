@@ -47,6 +47,7 @@ class QuantizedPerplexityTest {
         List<ExportOptions> variants = List.of(ExportOptions.defaults(),
                 ExportOptions.defaults().withPrecision(Precision.INT8),
                 ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(32),
+                ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(64),
                 ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(128),
                 ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(32)
                         .withLmHeadPrecision(Precision.INT8));
@@ -73,6 +74,7 @@ class QuantizedPerplexityTest {
         double fp32 = perplexity.get("FP32");
         assertThat(perplexity.get("INT8")).isLessThan(fp32 * 1.25);
         assertThat(perplexity.get("INT4 block 32")).isLessThan(fp32 * 2);
+        assertThat(perplexity.get("INT4 block 64")).isLessThan(fp32 * 2);
         assertThat(perplexity.get("INT4 block 128")).isLessThan(fp32 * 2);
     }
 
