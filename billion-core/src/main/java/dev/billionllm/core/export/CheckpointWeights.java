@@ -54,6 +54,33 @@ final class CheckpointWeights {
         return get(layerPrefix + layer + "." + name + (bias ? "bias" : "weight"), config.hiddenSize());
     }
 
+    /**
+     * Whether a parallel-residual block feeds the MLP from its own norm: GPT-NeoX has
+     * {@code post_attention_layernorm}, StableLM's parallel block has none and reuses
+     * {@code input_layernorm} (transformers' StableLmDecoderLayer only builds the second norm
+     * when {@code use_parallel_residual} is false).
+     */
+    boolean parallelMlpNorm() {
+        return neox();
+    }
+
+    /**
+     * StableLM {@code qk_layernorm} scales, one {@code [headDim]} row per query head then per kv
+     * head: {@code [(heads + kv) * headDim]}, the row order of {@link #qkv}'s q and k parts.
+     */
+    float[] qkNorm(int layer) {
+        int d = config.headDim();
+        int heads = config.numAttentionHeads();
+        int kv = config.numKeyValueHeads();
+        float[][] rows = new float[heads + kv][];
+        String p = layerPrefix + layer + ".self_attn.";
+        for (int h = 0; h < rows.length; h++) {
+            rows[h] = get(h < heads ? p + "q_layernorm.norms." + h + ".weight"
+                    : p + "k_layernorm.norms." + (h - heads) + ".weight", d);
+        }
+        return concat(rows);
+    }
+
     /** q, k and v projections stacked as {@code [q; k; v]}: {@code [(heads + 2 kv) * headDim, hidden]}. */
     float[] qkv(int layer) {
         int h = config.hiddenSize();

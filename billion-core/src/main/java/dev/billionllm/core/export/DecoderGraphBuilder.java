@@ -14,11 +14,12 @@ import dev.billionllm.core.config.NormKind;
 import dev.billionllm.core.export.OnnxGraph.Attr;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Writes the decoder graph, once for every family: each {@link ModelConfig} switch (norm kind,
- * partial rotary, rope scaling, GQA, biases, parallel residual, MLP kind, tied embeddings) picks
+ * partial rotary, rope scaling, GQA, biases, qk-norm, parallel residual, MLP kind, tied embeddings) picks
  * a branch here, and {@link CheckpointWeights} hides the families' tensor names and fused layouts.
  *
  * <p>Inputs and outputs follow Optimum's text-generation-with-past layout: {@code input_ids},
@@ -41,6 +42,8 @@ final class DecoderGraphBuilder {
     private String sin;
     private String positions;
     private String maskBias;
+    // [headDim] ones shared by every layer's qk-norm (null until the first).
+    private String unitScale;
 
     DecoderGraphBuilder(ModelConfig config, CheckpointWeights weights, OnnxGraph graph, ExportOptions options) {
         this.config = config;
@@ -167,9 +170,13 @@ final class DecoderGraphBuilder {
                 layerNorm ? weights.layerNorm(i, true, true) : null);
         String attn = attention(i, attnIn);
         if (config.parallelResidual()) {
-            // GPT-NeoX: x + attn(ln1(x)) + mlp(ln2(x)), summed as transformers does (mlp + attn) + x.
-            String mlpIn = norm(x, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
-                    layerNorm ? weights.layerNorm(i, false, true) : null);
+            // GPT-NeoX: x + attn(ln1(x)) + mlp(ln2(x)); StableLM: x + attn(ln1(x)) + mlp(ln1(x)), one
+            // shared norm (StableLmDecoderLayer has no post_attention_layernorm then). Summed as
+            // (mlp + attn) + x, NeoX's order; StableLM's (x + attn) + mlp differs in rounding only.
+            String mlpIn = weights.parallelMlpNorm()
+                    ? norm(x, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
+                            layerNorm ? weights.layerNorm(i, false, true) : null)
+                    : attnIn;
             return g.op("Add", g.op("Add", mlp(i, mlpIn), attn), x);
         }
         String h = g.op("Add", x, attn);
@@ -187,8 +194,9 @@ final class DecoderGraphBuilder {
         // One projection for q, k and v (rows stacked [q; k; v]), then split.
         String qkv = linear(x, p + "qkv", weights.qkv(i), config.qkvBias() ? weights.qkvBias(i) : null,
                 (heads + 2 * kv) * d, hidden, options.precision());
-        String[] parts = g.node("", "Split", List.of(qkv, g.int64s(heads * d, kv * d, kv * d)), 3,
-                Attr.of("axis", 2L));
+        String[] parts = config.qkNorm()
+                ? qkNorm(i, qkv)
+                : g.node("", "Split", List.of(qkv, g.int64s(heads * d, kv * d, kv * d)), 3, Attr.of("axis", 2L));
         String q;
         String k;
         if (options.fusedRotary()) {
@@ -224,6 +232,37 @@ final class DecoderGraphBuilder {
                 g.int64s(0, 0, (long) heads * d));
         return linear(merged, p + "o_proj", weights.attentionOut(i),
                 config.outputBias() ? weights.attentionOutBias(i) : null, hidden, heads * d, options.precision());
+    }
+
+    /**
+     * StableLM {@code qk_layernorm} on the q and k parts of {@code qkv [batch, seq, (heads + 2 kv) * d]},
+     * before the rotation: transformers' StableLmLayerNormPerHead gives every q head and every kv
+     * head its own bias-free LayerNorm over head_dim (eps = layer_norm_eps). Here q and k heads are
+     * normalised together as {@code [batch, seq, heads + kv, d]} by one unit-scale
+     * LayerNormalization (the opset-17 scale must have the normalised shape, {@code [d]}), then one
+     * Mul by the stacked {@code [heads + kv, d]} scales.
+     *
+     * @return q {@code [batch, seq, heads * d]}, k and v {@code [batch, seq, kv * d]}
+     */
+    private String[] qkNorm(int i, String qkv) {
+        int heads = config.numAttentionHeads();
+        int kv = config.numKeyValueHeads();
+        int d = config.headDim();
+        String[] qkAndV = g.node("", "Split", List.of(qkv, g.int64s((heads + kv) * d, kv * d)), 2,
+                Attr.of("axis", 2L));
+        String perHead = g.op("Reshape", qkAndV[0], g.int64s(0, 0, heads + kv, d));
+        if (unitScale == null) {
+            float[] unit = new float[d];
+            Arrays.fill(unit, 1f);
+            unitScale = g.floats("qk_norm.unit_scale", new long[] {d}, unit);
+        }
+        String normed = g.op("LayerNormalization", List.of(perHead, unitScale), Attr.of("axis", -1L),
+                Attr.of("epsilon", (float) config.normEps()));
+        String scaled = g.op("Mul", normed, g.floats("layers." + i + ".attn.qk_norm.weight",
+                new long[] {heads + kv, d}, weights.qkNorm(i)));
+        String flat = g.op("Reshape", scaled, g.int64s(0, 0, (long) (heads + kv) * d));
+        String[] qk = g.node("", "Split", List.of(flat, g.int64s(heads * d, kv * d)), 2, Attr.of("axis", 2L));
+        return new String[] {qk[0], qk[1], qkAndV[1]};
     }
 
     /** [batch, seq, n * d] to [batch, n, seq, d]. */

@@ -3,7 +3,6 @@ package dev.billionllm.core.export;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.billionllm.core.UnsupportedModelException;
-import dev.billionllm.core.config.Family;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.io.safetensors.Safetensors;
@@ -56,7 +55,7 @@ public final class OnnxExporter {
      * replaced).
      *
      * @return the metadata written to {@value #METADATA_FILE}
-     * @throws UnsupportedModelException for configurations the graph does not implement
+     * @throws UnsupportedModelException for a config.json no family implements (model_type, hidden_act, rope_type)
      * @throws dev.billionllm.core.WeightLoadException for missing or misshapen tensors
      */
     public static Map<String, Object> export(Path src, Path dst, ExportOptions options) {
@@ -78,7 +77,6 @@ public final class OnnxExporter {
      */
     public static Map<String, Object> export(ModelConfig config, TensorSource source, String sourceName, Path dst,
             ExportOptions options) {
-        check(config);
         try {
             Files.createDirectories(dst);
             Path dataTmp = dst.resolve(DATA_FILE + ".tmp");
@@ -121,18 +119,6 @@ public final class OnnxExporter {
                     throw new UncheckedIOException("cannot copy " + from + " to " + dst, e);
                 }
             }
-        }
-    }
-
-    private static void check(ModelConfig config) {
-        if (config.qkNorm()) {
-            throw new UnsupportedModelException("qk_layernorm = true (" + config.family().modelType()
-                    + ") is not supported by the ONNX exporter yet; use the PyTorch backend for this model");
-        }
-        if (config.parallelResidual() && config.family() != Family.GPT_NEOX) {
-            // StableLM's parallel residual shares one norm between attention and MLP, unlike NeoX.
-            throw new UnsupportedModelException("use_parallel_residual = true is supported for gpt_neox only, not "
-                    + config.family().modelType() + "; use the PyTorch backend for this model");
         }
     }
 
