@@ -2,6 +2,7 @@ package dev.billionllm.core.export;
 
 import static dev.billionllm.core.export.OnnxGraph.BOOL;
 import static dev.billionllm.core.export.OnnxGraph.FLOAT;
+import static dev.billionllm.core.export.OnnxGraph.INT32;
 import static dev.billionllm.core.export.OnnxGraph.INT64;
 import static dev.billionllm.core.export.OnnxGraph.INT8;
 import static dev.billionllm.core.export.OnnxGraph.MS_DOMAIN;
@@ -41,6 +42,9 @@ final class DecoderGraphBuilder {
     private String sin;
     private String positions;
     private String maskBias;
+    // GroupQueryAttention's lengths: per row valid tokens - 1 [batch] and past + seq (int32 scalar).
+    private String seqlensK;
+    private String totalLength;
 
     DecoderGraphBuilder(ModelConfig config, CheckpointWeights weights, OnnxGraph graph, ExportOptions options) {
         this.config = config;
@@ -72,14 +76,22 @@ final class DecoderGraphBuilder {
         String x = g.op("Gather", table, ids);
 
         rotary(positions);
-        attentionMask(ids, mask);
-
-        for (int i = 0; i < layers; i++) {
-            x = decoderLayer(i, x);
+        if (options.fusedAttention()) {
+            attentionLengths(mask);
+        } else {
+            attentionMask(ids, mask);
         }
 
-        String normed = norm(x, "final_norm", weights.finalNorm(false),
-                config.normKind() == NormKind.LAYER_NORM ? weights.finalNorm(true) : null);
+        // A layer's last residual add is left to the next norm, which may fuse it (SkipSimplifiedLayerNormalization).
+        String pending = null;
+        for (int i = 0; i < layers; i++) {
+            String[] out = decoderLayer(i, x, pending);
+            x = out[0];
+            pending = out[1];
+        }
+
+        String normed = addNorm(x, pending, "final_norm", weights.finalNorm(false),
+                config.normKind() == NormKind.LAYER_NORM ? weights.finalNorm(true) : null)[0];
         String logits = options.effectiveLmHeadPrecision() == Precision.FP32
                 ? fp32LmHead(normed, table)
                 : linear(normed, "lm_head", weights.lmHead(), null, config.vocabSize(), config.hiddenSize(),
@@ -160,22 +172,48 @@ final class DecoderGraphBuilder {
         maskBias = group == 1 ? bias : g.op("Tile", bias, g.int64s(1, 1, group, 1));
     }
 
-    private String decoderLayer(int i, String x) {
+    /**
+     * One decoder layer on the residual stream {@code x + pending} (pending: the previous layer's
+     * last residual term, or null).
+     *
+     * @return the residual stream and the term still to add to it, as this layer's input
+     */
+    private String[] decoderLayer(int i, String x, String pending) {
         String p = "layers." + i + ".";
         boolean layerNorm = config.normKind() == NormKind.LAYER_NORM;
-        String attnIn = norm(x, p + "input_layernorm", weights.layerNorm(i, true, false),
+        String[] in = addNorm(x, pending, p + "input_layernorm", weights.layerNorm(i, true, false),
                 layerNorm ? weights.layerNorm(i, true, true) : null);
-        String attn = attention(i, attnIn);
+        x = in[1];
+        String attn = attention(i, in[0]);
         if (config.parallelResidual()) {
             // GPT-NeoX: x + attn(ln1(x)) + mlp(ln2(x)), summed as transformers does (mlp + attn) + x.
             String mlpIn = norm(x, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
                     layerNorm ? weights.layerNorm(i, false, true) : null);
-            return g.op("Add", g.op("Add", mlp(i, mlpIn), attn), x);
+            return new String[] {g.op("Add", g.op("Add", mlp(i, mlpIn), attn), x), null};
         }
-        String h = g.op("Add", x, attn);
-        String mlpIn = norm(h, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
+        String[] post = addNorm(x, attn, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
                 layerNorm ? weights.layerNorm(i, false, true) : null);
-        return g.op("Add", h, mlp(i, mlpIn));
+        return new String[] {post[1], mlp(i, post[0])};
+    }
+
+    /**
+     * {@code norm(x + delta)} (delta may be null: {@code norm(x)}).
+     *
+     * @return the normalised value and the sum {@code x + delta}
+     */
+    private String[] addNorm(String x, String delta, String name, float[] weight, float[] bias) {
+        if (delta == null) {
+            return new String[] {norm(x, name, weight, bias), x};
+        }
+        if (options.skipNorm() && config.normKind() == NormKind.RMS_NORM) {
+            // Outputs: normalised, mean, inv_std_var, input + skip (the residual stream for later layers).
+            String w = g.floats(name + ".weight", new long[] {config.hiddenSize()}, weight);
+            String[] out = g.node(MS_DOMAIN, "SkipSimplifiedLayerNormalization", List.of(x, delta, w), 4,
+                    Attr.of("epsilon", (float) config.normEps()));
+            return new String[] {out[0], out[3]};
+        }
+        String sum = g.op("Add", x, delta);
+        return new String[] {norm(sum, name, weight, bias), sum};
     }
 
     private String attention(int i, String x) {
@@ -189,6 +227,10 @@ final class DecoderGraphBuilder {
                 (heads + 2 * kv) * d, hidden, options.precision());
         String[] parts = g.node("", "Split", List.of(qkv, g.int64s(heads * d, kv * d, kv * d)), 3,
                 Attr.of("axis", 2L));
+        if (options.fusedAttention()) {
+            return linear(groupQueryAttention(i, parts), p + "o_proj", weights.attentionOut(i),
+                    config.outputBias() ? weights.attentionOutBias(i) : null, hidden, heads * d, options.precision());
+        }
         String q;
         String k;
         if (options.fusedRotary()) {
@@ -224,6 +266,48 @@ final class DecoderGraphBuilder {
                 g.int64s(0, 0, (long) heads * d));
         return linear(merged, p + "o_proj", weights.attentionOut(i),
                 config.outputBias() ? weights.attentionOutBias(i) : null, hidden, heads * d, options.precision());
+    }
+
+    /**
+     * com.microsoft.GroupQueryAttention over {@code [batch, seq, n * d]} q, k, v (rotary applied
+     * first, as in the standard graph): appends k and v to the past, attends causally, and returns
+     * {@code [batch, seq, heads * d]}. Its CPU kernel takes each row's tokens to be the first
+     * seqlens_k + 1 positions (right padding); left-padded rows would attend to their padding.
+     */
+    private String groupQueryAttention(int i, String[] qkv) {
+        int heads = config.numAttentionHeads();
+        int kv = config.numKeyValueHeads();
+        String q;
+        String k;
+        if (options.fusedRotary()) {
+            q = fusedRope(qkv[0], heads);
+            k = fusedRope(qkv[1], kv);
+        } else {
+            q = fromHeads(rope(toHeads(qkv[0], heads)), heads);
+            k = fromHeads(rope(toHeads(qkv[1], kv)), kv);
+        }
+        String out = "layers." + i + ".attn.gqa_output";
+        g.nodeNamed(MS_DOMAIN, "GroupQueryAttention",
+                List.of(q, k, qkv[2], "past_key_values." + i + ".key", "past_key_values." + i + ".value", seqlensK,
+                        totalLength),
+                List.of(out, "present." + i + ".key", "present." + i + ".value"),
+                Attr.of("num_heads", (long) heads), Attr.of("kv_num_heads", (long) kv),
+                Attr.of("scale", (float) (1 / Math.sqrt(config.headDim()))));
+        return out;
+    }
+
+    /** seqlens_k (valid tokens - 1 per row) and total_sequence_length from attention_mask, as int32. */
+    private void attentionLengths(String mask) {
+        String valid = g.op("ReduceSum", List.of(mask, g.int64s(1)), Attr.of("keepdims", 0L));
+        seqlensK = g.op("Cast", List.of(g.op("Sub", valid, g.int64s(true, 1))), Attr.of("to", (long) INT32));
+        String total = g.op("Squeeze", g.op("Shape", List.of(mask), Attr.of("start", 1L), Attr.of("end", 2L)));
+        totalLength = g.op("Cast", List.of(total), Attr.of("to", (long) INT32));
+    }
+
+    /** [batch, n, seq, d] to [batch, seq, n * d]. */
+    private String fromHeads(String x, int n) {
+        String t = g.op("Transpose", List.of(x), Attr.ints("perm", 0, 2, 1, 3));
+        return g.op("Reshape", t, g.int64s(0, 0, (long) n * config.headDim()));
     }
 
     /** [batch, seq, n * d] to [batch, n, seq, d]. */

@@ -146,6 +146,8 @@ public final class OnnxExporter {
         m.put("lm_head_precision", options.effectiveLmHeadPrecision().name().toLowerCase(java.util.Locale.ROOT));
         m.put("embedding_precision", "fp32");
         m.put("fused_rotary", options.fusedRotary());
+        m.put("fused_attention", options.fusedAttention());
+        m.put("skip_norm", options.skipNorm());
         if (options.precision() == Precision.INT4 || options.effectiveLmHeadPrecision() == Precision.INT4) {
             m.put("int4_block_size", options.blockSize());
             m.put("int4_accuracy_level", options.accuracyLevel());

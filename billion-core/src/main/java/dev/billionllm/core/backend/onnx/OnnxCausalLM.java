@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.billionllm.core.BillionException;
+import dev.billionllm.core.UnsupportedModelException;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.lm.AbstractKvCache;
 import dev.billionllm.core.lm.CausalLM;
@@ -46,10 +47,12 @@ public final class OnnxCausalLM implements CausalLM {
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
     private final OnnxLayout layout;
+    /** The graph cannot mask padding (GroupQueryAttention): batches with padding are refused. */
+    private final boolean noPadding;
     private volatile boolean closed;
 
     OnnxCausalLM(Path file, ModelConfig config, int usableVocabSize, OrtEnvironment env,
-            OrtSession.SessionOptions options, OrtSession session, OnnxLayout layout) {
+            OrtSession.SessionOptions options, OrtSession session, OnnxLayout layout, boolean noPadding) {
         this.file = file;
         this.config = config;
         this.usableVocabSize = usableVocabSize;
@@ -57,6 +60,7 @@ public final class OnnxCausalLM implements CausalLM {
         this.options = options;
         this.session = session;
         this.layout = layout;
+        this.noPadding = noPadding;
     }
 
     /** The ONNX file this model runs. */
@@ -98,6 +102,10 @@ public final class OnnxCausalLM implements CausalLM {
         int seq = batch.length();
         int past = cache.length();
         int[][] newMask = AbstractKvCache.maskOf(batch);
+        long[] mask = cache.maskWith(newMask);
+        if (noPadding) {
+            checkNoPadding(mask, rows, past + seq);
+        }
         long[] ids = new long[rows * seq];
         for (int b = 0; b < rows; b++) {
             for (int t = 0; t < seq; t++) {
@@ -110,8 +118,8 @@ public final class OnnxCausalLM implements CausalLM {
         OrtSession.Result result = null;
         try {
             owned.add(integers(inputs, OnnxLayout.INPUT_IDS, layout.idsType(), ids, rows, seq));
-            owned.add(integers(inputs, OnnxLayout.ATTENTION_MASK, layout.maskType(), cache.maskWith(newMask),
-                    rows, past + seq));
+            owned.add(integers(inputs, OnnxLayout.ATTENTION_MASK, layout.maskType(), mask, rows,
+                    past + seq));
             if (layout.positionsType() != null) {
                 owned.add(integers(inputs, OnnxLayout.POSITION_IDS, layout.positionsType(),
                         cache.positionsFor(newMask), rows, seq));
@@ -149,6 +157,24 @@ public final class OnnxCausalLM implements CausalLM {
                     if (!cache.holds(e.getValue())) {
                         e.getValue().close();
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * GroupQueryAttention's CPU kernel takes each row's tokens to be its first positions, with no
+     * mask: padding would be attended to as if it were text, so it is refused instead.
+     */
+    private void checkNoPadding(long[] mask, int rows, int total) {
+        for (int b = 0; b < rows; b++) {
+            for (int t = 0; t < total; t++) {
+                if (mask[b * total + t] == 0) {
+                    throw new UnsupportedModelException(file + " was exported with fused attention "
+                            + "(com.microsoft.GroupQueryAttention; fused_attention = true in billion-export.json), "
+                            + "which cannot mask padding, but row " + b + " of this batch has padding at position " + t
+                            + ". Run prompts of different lengths one at a time, or re-export with "
+                            + "ExportOptions.withFusedAttention(false).");
                 }
             }
         }

@@ -1,0 +1,250 @@
+package dev.billionllm.core.export;
+
+import static dev.billionllm.core.export.OnnxExporterTest.ones;
+import static dev.billionllm.core.export.OnnxExporterTest.prefillError;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.engine.Engine;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.google.gson.JsonObject;
+import dev.billionllm.core.UnsupportedModelException;
+import dev.billionllm.core.backend.Backends;
+import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.config.ModelConfigParser;
+import dev.billionllm.core.export.OnnxExporterTest.Goldens;
+import dev.billionllm.core.lm.CausalLM;
+import dev.billionllm.core.lm.KvCache;
+import dev.billionllm.core.lm.Logits;
+import dev.billionllm.core.lm.LogitsMode;
+import dev.billionllm.core.lm.TokenBatch;
+import dev.billionllm.core.testing.Fixtures;
+import dev.billionllm.core.testing.Greedy;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The contrib-operator choices of the exporter: {@code GroupQueryAttention} (opt-in) and
+ * {@code SkipSimplifiedLayerNormalization} (default) against the goldens, the refusal of padded
+ * batches on fused-attention models, and which fusions ONNX Runtime does by itself.
+ */
+class OnnxFusedOpsTest {
+
+    private static final int NEW_TOKENS = 24;
+
+    @TempDir
+    static Path exports;
+
+    private static final Map<String, CausalLM> MODELS = new HashMap<>();
+
+    static Stream<String> fixtures() {
+        return Stream.of("tiny-tinyllama", "tiny-llama32", "tiny-stablelm2", "tiny-pythia");
+    }
+
+    static Stream<String> rmsNormFixtures() {
+        return Stream.of("tiny-tinyllama", "tiny-llama32");
+    }
+
+    private static synchronized CausalLM model(String fixture, ExportOptions options) {
+        return MODELS.computeIfAbsent(fixture + "-" + options, k -> {
+            Path dst = export(fixture, options);
+            return Backends.get("onnxruntime").load(dst, ModelConfigParser.parse(dst), LoadOptions.defaults());
+        });
+    }
+
+    private static Path export(String fixture, ExportOptions options) {
+        Path dst = exports.resolve(fixture + "-" + Integer.toHexString(options.hashCode()));
+        if (!Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
+            OnnxExporter.export(Fixtures.dir(fixture), dst, options);
+        }
+        return dst;
+    }
+
+    @AfterAll
+    static void close() {
+        MODELS.values().forEach(CausalLM::close);
+        MODELS.clear();
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void fusedAttentionMatchesGoldens(String fixture) throws IOException {
+        checkPrefillAndGreedy(fixture, ExportOptions.defaults().withFusedAttention(true), "fused attention");
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void fusedAttentionWithStandardRotaryOperatorsMatchesGoldens(String fixture) throws IOException {
+        checkPrefillAndGreedy(fixture, ExportOptions.defaults().withFusedAttention(true).withFusedRotary(false),
+                "fused attention, standard-op rotary");
+    }
+
+    @ParameterizedTest
+    @MethodSource("rmsNormFixtures")
+    void addThenRmsNormWithoutSkipNormMatchesGoldens(String fixture) throws IOException {
+        checkPrefillAndGreedy(fixture, ExportOptions.defaults().withSkipNorm(false), "Add + RMSNorm");
+    }
+
+    /** Rows without padding batch fine; the prompt prefilled in two chunks continues the same (GQA's "subsequent prompt"). */
+    @Test
+    void fusedAttentionRunsUnpaddedBatchesAndChunkedPrefill() throws IOException {
+        CausalLM lm = model("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(true));
+        Goldens g = new Goldens("tiny-tinyllama");
+        int[] prompt = g.ints("prompt0.input_ids");
+        float[] expected = g.floats("prompt0.logits");
+        int vocab = lm.config().vocabSize();
+        int seq = prompt.length;
+        try (KvCache cache = lm.newCache(2, seq)) {
+            Logits logits = lm.forward(TokenBatch.of(new int[][] {prompt, prompt}, new int[][] {ones(seq), ones(seq)}),
+                    cache, LogitsMode.ALL);
+            for (int b = 0; b < 2; b++) {
+                assertThat(OnnxExporterTest.maxAbs(logits.values(), logits.offset(b, 0), expected, 0, seq * vocab))
+                        .as("row %d", b).isLessThanOrEqualTo(1e-4);
+            }
+        }
+        int split = seq / 2;
+        try (KvCache cache = lm.newCache(1, seq)) {
+            lm.forward(TokenBatch.of(Arrays.copyOf(prompt, split)), cache, LogitsMode.LAST);
+            Logits rest = lm.forward(TokenBatch.of(Arrays.copyOfRange(prompt, split, seq)), cache, LogitsMode.ALL);
+            assertThat(OnnxExporterTest.maxAbs(rest.values(), 0, expected, split * vocab, (seq - split) * vocab))
+                    .isLessThanOrEqualTo(1e-4);
+        }
+    }
+
+    @Test
+    void fusedAttentionRefusesLeftPaddedBatchInsteadOfAttendingToPadding() throws IOException {
+        CausalLM lm = model("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(true));
+        Goldens g = new Goldens("tiny-tinyllama");
+        int[][] ids = g.rows("batch.input_ids");
+        int[][] mask = g.rows("batch.attention_mask");
+        assertThat(Arrays.stream(mask).flatMapToInt(Arrays::stream).anyMatch(m -> m == 0)).isTrue();
+        try (KvCache cache = lm.newCache(ids.length, ids[0].length)) {
+            assertThatThrownBy(() -> lm.forward(TokenBatch.of(ids, mask), cache, LogitsMode.LAST))
+                    .isInstanceOf(UnsupportedModelException.class)
+                    .hasMessageContaining("fused_attention = true")
+                    .hasMessageContaining("has padding")
+                    .hasMessageContaining("withFusedAttention(false)");
+            assertThat(cache.length()).isZero();
+        }
+    }
+
+    @Test
+    void metadataRecordsTheOperatorChoices() {
+        Path dst = export("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(true));
+        JsonObject meta = ModelConfigParser.readJson(dst.resolve(OnnxExporter.METADATA_FILE));
+        assertThat(meta.get("fused_attention").getAsBoolean()).isTrue();
+        assertThat(meta.get("skip_norm").getAsBoolean()).isTrue();
+        Path plain = export("tiny-tinyllama", ExportOptions.defaults());
+        JsonObject plainMeta = ModelConfigParser.readJson(plain.resolve(OnnxExporter.METADATA_FILE));
+        assertThat(plainMeta.get("fused_attention").getAsBoolean()).isFalse();
+    }
+
+    /**
+     * ONNX Runtime (ALL_OPT) fuses our Pow/ReduceMean/Sqrt/Div RMSNorm into
+     * SimplifiedLayerNormalization but does not fold the residual Add into it, which is why the
+     * exporter writes SkipSimplifiedLayerNormalization itself; with it, no other norm is left but
+     * the first layer's input norm (which has no residual add before it).
+     */
+    @Test
+    void onnxRuntimeDoesNotFuseTheResidualAddItself() throws IOException, OrtException {
+        int layers = ModelConfigParser.parse(Fixtures.dir("tiny-tinyllama")).numHiddenLayers();
+        Map<String, Integer> plain = optimizedOpTypes(export("tiny-tinyllama", ExportOptions.defaults().withSkipNorm(false)));
+        assertThat(plain.get("SimplifiedLayerNormalization")).isEqualTo(2 * layers + 1);
+        assertThat(plain).doesNotContainKey("SkipSimplifiedLayerNormalization");
+        assertThat(plain).doesNotContainKey("ReduceMean");
+
+        Map<String, Integer> fused = optimizedOpTypes(export("tiny-tinyllama", ExportOptions.defaults()));
+        assertThat(fused.get("SkipSimplifiedLayerNormalization")).isEqualTo(2 * layers);
+        assertThat(fused.get("SimplifiedLayerNormalization")).isEqualTo(1);
+        // The residual adds are gone with them (the remaining Adds are q/k/v biases and masks, if any).
+        assertThat(fused.getOrDefault("Add", 0)).isEqualTo(plain.getOrDefault("Add", 0) - 2 * layers);
+    }
+
+    private void checkPrefillAndGreedy(String fixture, ExportOptions options, String what) throws IOException {
+        CausalLM lm = model(fixture, options);
+        Goldens g = new Goldens(fixture);
+        double worst = 0;
+        for (int p = 0; p < g.prompts(); p++) {
+            worst = Math.max(worst, prefillError(lm, g, p));
+            int[] prompt = g.ints("prompt" + p + ".input_ids");
+            int[][] out = Greedy.decode(lm, new int[][] {prompt}, new int[][] {ones(prompt.length)}, NEW_TOKENS);
+            assertThat(out[0]).as("%s prompt %d", fixture, p).containsExactly(g.greedy(p));
+        }
+        System.out.printf("[export] %s fp32 %s: prefill max abs logit error %.3g%n", fixture, what, worst);
+        assertThat(worst).isLessThanOrEqualTo(1e-4);
+    }
+
+    /** Node op types of the graph ONNX Runtime runs after its ALL_OPT rewrites, counted. */
+    private static Map<String, Integer> optimizedOpTypes(Path folder) throws IOException, OrtException {
+        Path optimized = folder.resolve("optimized.onnx");
+        Engine.getEngine("OnnxRuntime");
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setOptimizedModelFilePath(optimized.toString());
+            OrtEnvironment.getEnvironment().createSession(folder.resolve(OnnxExporter.MODEL_FILE).toString(), so).close();
+        }
+        Map<String, Integer> counts = new TreeMap<>();
+        byte[] model = Files.readAllBytes(optimized);
+        // ModelProto.graph (7) -> GraphProto.node (1) -> NodeProto.op_type (4).
+        for (byte[] graph : fields(model, 7)) {
+            for (byte[] node : fields(graph, 1)) {
+                for (byte[] op : fields(node, 4)) {
+                    counts.merge(new String(op, StandardCharsets.UTF_8), 1, Integer::sum);
+                }
+            }
+        }
+        assertThat(counts).isNotEmpty();
+        return counts;
+    }
+
+    /** The length-delimited fields number {@code field} of a protobuf message. */
+    private static List<byte[]> fields(byte[] m, int field) {
+        List<byte[]> out = new ArrayList<>();
+        int[] pos = {0};
+        while (pos[0] < m.length) {
+            long key = varint(m, pos);
+            int wire = (int) (key & 7);
+            switch (wire) {
+                case 0 -> varint(m, pos);
+                case 1 -> pos[0] += 8;
+                case 5 -> pos[0] += 4;
+                case 2 -> {
+                    int len = (int) varint(m, pos);
+                    if (key >>> 3 == field) {
+                        out.add(Arrays.copyOfRange(m, pos[0], pos[0] + len));
+                    }
+                    pos[0] += len;
+                }
+                default -> throw new IllegalStateException("wire type " + wire);
+            }
+        }
+        return out;
+    }
+
+    private static long varint(byte[] m, int[] pos) {
+        long v = 0;
+        for (int shift = 0; ; shift += 7) {
+            byte b = m[pos[0]++];
+            v |= (long) (b & 0x7f) << shift;
+            if (b >= 0) {
+                return v;
+            }
+        }
+    }
+}
