@@ -60,6 +60,13 @@ final class DecoderGraphBuilder {
         String ids = g.input("input_ids", INT64, "batch_size", "sequence_length");
         String mask = g.input("attention_mask", INT64, "batch_size", "total_sequence_length");
         String positions = g.input("position_ids", INT64, "batch_size", "sequence_length");
+        String unroll = null;
+        if (options.fusedAttention()) {
+            String[] aligned = rightAlign(ids, mask, positions);
+            ids = aligned[0];
+            positions = aligned[1];
+            unroll = aligned[2];
+        }
         for (int i = 0; i < layers; i++) {
             g.input("past_key_values." + i + ".key", FLOAT, "batch_size", kv, "past_sequence_length", d);
             g.input("past_key_values." + i + ".value", FLOAT, "batch_size", kv, "past_sequence_length", d);
@@ -76,9 +83,7 @@ final class DecoderGraphBuilder {
         String x = g.op("Gather", table, ids);
 
         rotary(positions);
-        if (options.fusedAttention()) {
-            attentionLengths(mask);
-        } else {
+        if (!options.fusedAttention()) {
             attentionMask(ids, mask);
         }
 
@@ -92,6 +97,9 @@ final class DecoderGraphBuilder {
 
         String normed = addNorm(x, pending, "final_norm", weights.finalNorm(false),
                 config.normKind() == NormKind.LAYER_NORM ? weights.finalNorm(true) : null)[0];
+        if (unroll != null) {
+            normed = gatherRows(normed, unroll);
+        }
         String logits = options.effectiveLmHeadPrecision() == Precision.FP32
                 ? fp32LmHead(normed, table)
                 : linear(normed, "lm_head", weights.lmHead(), null, config.vocabSize(), config.hiddenSize(),
@@ -271,8 +279,8 @@ final class DecoderGraphBuilder {
     /**
      * com.microsoft.GroupQueryAttention over {@code [batch, seq, n * d]} q, k, v (rotary applied
      * first, as in the standard graph): appends k and v to the past, attends causally, and returns
-     * {@code [batch, seq, heads * d]}. Its CPU kernel takes each row's tokens to be the first
-     * seqlens_k + 1 positions (right padding); left-padded rows would attend to their padding.
+     * {@code [batch, seq, heads * d]}. The kernel has no mask; {@link #rightAlign} arranges the rows
+     * so that it needs none.
      */
     private String groupQueryAttention(int i, String[] qkv) {
         int heads = config.numAttentionHeads();
@@ -296,12 +304,54 @@ final class DecoderGraphBuilder {
         return out;
     }
 
-    /** seqlens_k (valid tokens - 1 per row) and total_sequence_length from attention_mask, as int32. */
-    private void attentionLengths(String mask) {
-        String valid = g.op("ReduceSum", List.of(mask, g.int64s(1)), Attr.of("keepdims", 0L));
-        seqlensK = g.op("Cast", List.of(g.op("Sub", valid, g.int64s(true, 1))), Attr.of("to", (long) INT32));
-        String total = g.op("Squeeze", g.op("Shape", List.of(mask), Attr.of("start", 1L), Attr.of("end", 2L)));
-        totalLength = g.op("Cast", List.of(total), Attr.of("to", (long) INT32));
+    /**
+     * GroupQueryAttention's CPU kernel has no mask: row b's keys are the first seqlens_k[b] + 1
+     * rows of its cache, and the new tokens go right after the {@code past_seqlen = seqlens_k + 1 -
+     * seq} rows it keeps. So the graph keeps each row's real tokens packed at the front of the cache
+     * (whatever the attention_mask layout): a chunk's leading padding is rotated to its end (ids
+     * and positions here; the hidden states back before the output projection), and
+     * {@code seqlens_k = real cached tokens + seq - 1}. Trailing padding of a chunk then sits after
+     * the real tokens, attended by nothing real, and is overwritten by the next chunk. Padding
+     * between real tokens of one chunk cannot be expressed (the ONNX backend refuses it).
+     *
+     * @return rotated input_ids and position_ids, and the index that rotates rows back
+     */
+    private String[] rightAlign(String ids, String mask, String positions) {
+        String seq = g.op("Shape", List.of(ids), Attr.of("start", 1L), Attr.of("end", 2L));
+        String total = g.op("Shape", List.of(mask), Attr.of("start", 1L), Attr.of("end", 2L));
+        String past = g.op("Sub", total, seq);
+        String newMask = g.op("Slice", mask, past, total, g.int64s(1));
+        // First real token of each row's chunk ([batch, 1]; 0 when there is none).
+        String shift = g.op("ArgMax", List.of(g.op("Cast", List.of(newMask), Attr.of("to", (long) INT32))),
+                Attr.of("axis", 1L), Attr.of("keepdims", 1L));
+        String steps = g.op("Unsqueeze", g.op("Range", g.int64s(true, 0), g.op("Squeeze", seq), g.int64s(true, 1)),
+                g.int64s(0));
+        String forward = g.op("Mod", g.op("Add", steps, shift), seq);
+        String back = g.op("Mod", g.op("Sub", g.op("Add", steps, seq), shift), seq);
+        Attr axis = Attr.of("axis", 1L);
+        String alignedIds = g.op("GatherElements", List.of(ids, forward), axis);
+        String alignedPositions = g.op("GatherElements", List.of(positions, forward), axis);
+
+        String keepDims = "keepdims";
+        String realPast = g.op("Sub", g.op("ReduceSum", List.of(mask, g.int64s(1)), Attr.of(keepDims, 0L)),
+                g.op("ReduceSum", List.of(newMask, g.int64s(1)), Attr.of(keepDims, 0L)));
+        seqlensK = g.op("Cast", List.of(g.op("Add", realPast, g.op("Sub", seq, g.int64s(1)))),
+                Attr.of("to", (long) INT32));
+        totalLength = g.op("Cast", List.of(g.op("Squeeze", total)), Attr.of("to", (long) INT32));
+        return new String[] {alignedIds, alignedPositions, back};
+    }
+
+    /** {@code out[b, s] = x[b, index[b, s]]} for x {@code [batch, seq, hidden]}, as one Gather over the flattened rows. */
+    private String gatherRows(String x, String index) {
+        String shape = g.op("Shape", x);
+        String seq = g.op("Shape", List.of(index), Attr.of("start", 1L), Attr.of("end", 2L));
+        String batch = g.op("Squeeze", g.op("Shape", List.of(index), Attr.of("start", 0L), Attr.of("end", 1L)));
+        String rowStart = g.op("Mul", g.op("Unsqueeze",
+                g.op("Range", g.int64s(true, 0), batch, g.int64s(true, 1)), g.int64s(1)), seq);
+        String flat = g.op("Reshape", g.op("Add", index, rowStart), g.int64s(-1));
+        String rows = g.op("Gather", List.of(g.op("Reshape", x, g.int64s(-1, config.hiddenSize())), flat),
+                Attr.of("axis", 0L));
+        return g.op("Reshape", rows, shape);
     }
 
     /** [batch, n, seq, d] to [batch, seq, n * d]. */

@@ -17,9 +17,10 @@ package dev.billionllm.core.export;
  * @param fusedRotary apply rotary embeddings with ONNX Runtime's {@code com.microsoft.RotaryEmbedding}
  *     and a cos/sin table of {@code max_position_embeddings} rows (default true), instead of
  *     standard operators computing cos/sin from the positions
- * @param fusedAttention attention as ONNX Runtime's {@code com.microsoft.GroupQueryAttention} (default
- *     false). Its CPU kernel knows only right-padded rows, so such a model cannot run a left-padded
- *     batch: the ONNX backend refuses one (see {@code docs/export.md})
+ * @param fusedAttention attention as ONNX Runtime's {@code com.microsoft.GroupQueryAttention}. Its
+ *     CPU kernel has no mask, so the graph moves each row's leading padding behind its tokens; the
+ *     ONNX backend refuses the one layout that cannot work, padding between two new tokens of a row
+ *     (see {@code docs/export.md})
  * @param skipNorm RMSNorm after a residual add as {@code com.microsoft.SkipSimplifiedLayerNormalization},
  *     which adds and normalises in one pass (default true); false writes the Add and the
  *     Pow/ReduceMean/Sqrt/Div pattern, which ONNX Runtime fuses only into {@code SimplifiedLayerNormalization}
@@ -77,7 +78,7 @@ public record ExportOptions(Precision precision, int blockSize, int accuracyLeve
                 skipNorm);
     }
 
-    /** {@code GroupQueryAttention} (true; no left-padded batches) or standard operators (false). */
+    /** {@code GroupQueryAttention} (true) or standard operators with an explicit mask (false). */
     public ExportOptions withFusedAttention(boolean fusedAttention) {
         return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
                 skipNorm);

@@ -9,6 +9,7 @@ import ai.djl.engine.Engine;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.billionllm.core.UnsupportedModelException;
 import dev.billionllm.core.backend.Backends;
@@ -127,18 +128,115 @@ class OnnxFusedOpsTest {
         }
     }
 
-    @Test
-    void fusedAttentionRefusesLeftPaddedBatchInsteadOfAttendingToPadding() throws IOException {
-        CausalLM lm = model("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(true));
-        Goldens g = new Goldens("tiny-tinyllama");
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void fusedAttentionLeftPaddedBatchMatchesGoldens(String fixture) throws IOException {
+        CausalLM lm = model(fixture, ExportOptions.defaults().withFusedAttention(true));
+        Goldens g = new Goldens(fixture);
         int[][] ids = g.rows("batch.input_ids");
         int[][] mask = g.rows("batch.attention_mask");
         assertThat(Arrays.stream(mask).flatMapToInt(Arrays::stream).anyMatch(m -> m == 0)).isTrue();
-        try (KvCache cache = lm.newCache(ids.length, ids[0].length)) {
-            assertThatThrownBy(() -> lm.forward(TokenBatch.of(ids, mask), cache, LogitsMode.LAST))
+        float[] expected = g.floats("batch.logits");
+        int seq = ids[0].length;
+        int vocab = lm.config().vocabSize();
+        double worst = 0;
+        try (KvCache cache = lm.newCache(ids.length, seq)) {
+            Logits logits = lm.forward(TokenBatch.of(ids, mask), cache, LogitsMode.ALL);
+            for (int b = 0; b < ids.length; b++) {
+                for (int t = 0; t < seq; t++) {
+                    if (mask[b][t] == 1) {
+                        worst = Math.max(worst, OnnxExporterTest.maxAbs(logits.values(), logits.offset(b, t), expected,
+                                (b * seq + t) * vocab, vocab));
+                    }
+                }
+            }
+        }
+        assertThat(worst).isLessThanOrEqualTo(1e-4);
+        int[][] out = Greedy.decode(lm, ids, mask, NEW_TOKENS);
+        JsonArray rows = g.json.getAsJsonObject("batch_generation").getAsJsonArray("new_ids");
+        for (int b = 0; b < rows.size(); b++) {
+            assertThat(out[b]).as("%s batch row %d", fixture, b).containsExactly(Goldens.ints(rows.get(b).getAsJsonArray()));
+        }
+    }
+
+    /**
+     * The packed cache the fused graph keeps must follow the standard graph through what the
+     * generator and speculative decoding do: left-padded prefill, a row fed as padding (a finished
+     * row), leading and trailing padding in a later chunk (one row: ONNX Runtime's limit), and
+     * truncation.
+     */
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void fusedAttentionFollowsTheStandardGraphThroughPaddedStepsAndTruncation(String fixture) {
+        CausalLM fused = model(fixture, ExportOptions.defaults().withFusedAttention(true));
+        CausalLM plain = model(fixture, ExportOptions.defaults());
+        // {ids, mask} per step; a null step truncates both caches by one.
+        compare(fused, plain, new int[][][][] {
+            {{{5, 6, 7, 8}, {0, 0, 9, 10}}, {{1, 1, 1, 1}, {0, 0, 1, 1}}},
+            {{{11}, {12}}, {{1}, {1}}},
+            {{{13}, {0}}, {{1}, {0}}},
+            {{{14}, {15}}, {{1}, {1}}},
+            null,
+            {{{16}, {17}}, {{1}, {1}}},
+        });
+        compare(fused, plain, new int[][][][] {
+            {{{5, 6, 7}}, {{1, 1, 1}}},
+            {{{0, 8, 9}}, {{0, 1, 1}}},
+            {{{10, 0}}, {{1, 0}}},
+            {{{11}}, {{1}}},
+            null,
+            {{{12, 13}}, {{1, 1}}},
+        });
+    }
+
+    private static void compare(CausalLM fused, CausalLM plain, int[][][][] steps) {
+        int rows = steps[0][0].length;
+        int vocab = fused.config().vocabSize();
+        try (KvCache a = fused.newCache(rows, 16); KvCache b = plain.newCache(rows, 16)) {
+            for (int s = 0; s < steps.length; s++) {
+                if (steps[s] == null) {
+                    a.truncate(a.length() - 1);
+                    b.truncate(b.length() - 1);
+                    continue;
+                }
+                int[][] mask = steps[s][1];
+                TokenBatch batch = TokenBatch.of(steps[s][0], mask);
+                Logits x = fused.forward(batch, a, LogitsMode.ALL);
+                Logits y = plain.forward(batch, b, LogitsMode.ALL);
+                for (int row = 0; row < rows; row++) {
+                    for (int t = 0; t < mask[row].length; t++) {
+                        if (mask[row][t] == 1) {
+                            assertThat(OnnxExporterTest.maxAbs(x.values(), x.offset(row, t), y.values(), y.offset(row, t),
+                                    vocab)).as("step %d row %d token %d", s, row, t).isLessThanOrEqualTo(1e-4);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void fusedAttentionRefusesBatchedChunksAfterCachedTokens() {
+        CausalLM lm = model("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(true));
+        try (KvCache cache = lm.newCache(2, 8)) {
+            lm.forward(TokenBatch.of(new int[][] {{5, 6}, {7, 8}}), cache, LogitsMode.LAST);
+            assertThatThrownBy(() -> lm.forward(TokenBatch.of(new int[][] {{9, 10}, {11, 12}}), cache, LogitsMode.LAST))
+                    .isInstanceOf(UnsupportedModelException.class)
+                    .hasMessageContaining("2 rows of 2 tokens after 2 cached")
+                    .hasMessageContaining("withFusedAttention(false)");
+            assertThat(cache.length()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void fusedAttentionRefusesPaddingBetweenNewTokens() {
+        CausalLM lm = model("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(true));
+        try (KvCache cache = lm.newCache(1, 8)) {
+            assertThatThrownBy(() -> lm.forward(TokenBatch.of(new int[][] {{5, 0, 7}}, new int[][] {{1, 0, 1}}), cache,
+                    LogitsMode.LAST))
                     .isInstanceOf(UnsupportedModelException.class)
                     .hasMessageContaining("fused_attention = true")
-                    .hasMessageContaining("has padding")
+                    .hasMessageContaining("between new tokens")
                     .hasMessageContaining("withFusedAttention(false)");
             assertThat(cache.length()).isZero();
         }

@@ -116,7 +116,7 @@ public final class OnnxBackend implements Backend {
                 throw new IllegalArgumentException("usableVocabSize " + usable + " exceeds vocab_size "
                         + config.vocabSize());
             }
-            return new OnnxCausalLM(file, config, usable, env, so, session, layout, noPadding(session));
+            return new OnnxCausalLM(file, config, usable, env, so, session, layout, fusedAttention(session));
         } catch (OrtException e) {
             close(session, so);
             throw new WeightLoadException(file + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
@@ -127,10 +127,10 @@ public final class OnnxBackend implements Backend {
     }
 
     /**
-     * Whether the model says it cannot mask padding: our exporter's {@code GroupQueryAttention}
-     * graphs (model metadata {@value #FUSED_ATTENTION_KEY} = true, also in billion-export.json).
+     * Whether the model is one of our exporter's {@code GroupQueryAttention} graphs (model metadata
+     * {@value #FUSED_ATTENTION_KEY} = true, also in billion-export.json), whose batches have limits.
      */
-    private static boolean noPadding(OrtSession session) throws OrtException {
+    private static boolean fusedAttention(OrtSession session) throws OrtException {
         return "true".equals(session.getMetadata().getCustomMetadata().get(FUSED_ATTENTION_KEY));
     }
 
