@@ -27,7 +27,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp ... dev.billionllm.bench.export.OrtStepProfile DIR/model.onnx [--threads 2] [--seq 1]
- *     [--past 64] [--reps 20] [--no-spin] [--profile]
+ *     [--past 64] [--reps 20] [--no-spin] [--profile] [--top 12]
  * </pre>
  */
 public final class OrtStepProfile {
@@ -42,6 +42,7 @@ public final class OrtStepProfile {
         int reps = 20;
         boolean spin = true;
         boolean profile = false;
+        int top = 12;
         for (int a = 1; a < args.length; a++) {
             switch (args[a]) {
                 case "--threads" -> threads = Integer.parseInt(args[++a]);
@@ -50,6 +51,7 @@ public final class OrtStepProfile {
                 case "--reps" -> reps = Integer.parseInt(args[++a]);
                 case "--no-spin" -> spin = false;
                 case "--profile" -> profile = true;
+                case "--top" -> top = Integer.parseInt(args[++a]);
                 default -> throw new IllegalArgumentException("unknown option " + args[a]);
             }
         }
@@ -83,7 +85,7 @@ public final class OrtStepProfile {
                 System.out.printf("seq %d past %d threads %d spin %s: median %.1f ms/step, %.1f tokens/s "
                         + "(fastest %.1f ms)%n", seq, past, threads, spin, median, seq * 1000 / median, ms[0]);
                 if (profile) {
-                    printProfile(Path.of(session.endProfiling()));
+                    printProfile(Path.of(session.endProfiling()), top);
                 }
             }
         }
@@ -114,7 +116,7 @@ public final class OrtStepProfile {
         return in;
     }
 
-    private static void printProfile(Path file) throws IOException {
+    private static void printProfile(Path file, int top) throws IOException {
         Map<String, double[]> byOp = new LinkedHashMap<>();
         double total = 0;
         for (JsonElement e : JsonParser.parseString(Files.readString(file)).getAsJsonArray()) {
@@ -131,7 +133,7 @@ public final class OrtStepProfile {
         }
         double sum = total;
         System.out.println("kernel time by operator (all steps):");
-        byOp.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0])).limit(12)
+        byOp.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0])).limit(top)
                 .forEach(x -> System.out.printf("  %-32s %9.1f ms %6d calls %5.1f%%%n", x.getKey(),
                         x.getValue()[0] / 1000, (long) x.getValue()[1], 100 * x.getValue()[0] / sum));
         Files.deleteIfExists(file);

@@ -17,7 +17,9 @@ package dev.billionllm.core.export;
  * @param fusedRotary apply rotary embeddings with ONNX Runtime's {@code com.microsoft.RotaryEmbedding}
  *     and a cos/sin table of {@code max_position_embeddings} rows (default true), instead of
  *     standard operators computing cos/sin from the positions
- * @param fusedAttention attention as ONNX Runtime's {@code com.microsoft.GroupQueryAttention}. Its
+ * @param fusedAttention attention as ONNX Runtime's {@code com.microsoft.GroupQueryAttention} (default
+ *     true: int8 prefill about 10% faster, decode the same), else standard operators and an explicit
+ *     mask. Its
  *     CPU kernel has no mask, so the graph moves each row's leading padding behind its tokens; the
  *     ONNX backend refuses the one layout that cannot work, padding between two new tokens of a row
  *     (see {@code docs/export.md})
@@ -45,10 +47,10 @@ public record ExportOptions(Precision precision, int blockSize, int accuracyLeve
 
     /**
      * fp32, block size {@value #DEFAULT_BLOCK_SIZE}, accuracy level 4, lm_head like the rest, fused
-     * rotary, standard-operator attention, fused skip norm.
+     * rotary, fused attention, fused skip norm.
      */
     public static ExportOptions defaults() {
-        return new ExportOptions(Precision.FP32, DEFAULT_BLOCK_SIZE, 4, null, true, false, true);
+        return new ExportOptions(Precision.FP32, DEFAULT_BLOCK_SIZE, 4, null, true, true, true);
     }
 
     public ExportOptions withPrecision(Precision precision) {

@@ -40,7 +40,7 @@ public final class OnnxExporter {
     /** How the folder was built (JSON). */
     public static final String METADATA_FILE = "billion-export.json";
     /** Bumped whenever the graph changes in a way a user could see. */
-    public static final int BUILDER_VERSION = 1;
+    public static final int BUILDER_VERSION = 2;
     /** Default-domain opset: LayerNormalization needs 17; ONNX Runtime 1.21 supports it. */
     static final long OPSET = 17;
 

@@ -41,9 +41,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The contrib-operator choices of the exporter: {@code GroupQueryAttention} (opt-in) and
- * {@code SkipSimplifiedLayerNormalization} (default) against the goldens, the refusal of padded
- * batches on fused-attention models, and which fusions ONNX Runtime does by itself.
+ * The contrib-operator choices of the exporter, {@code GroupQueryAttention} and
+ * {@code SkipSimplifiedLayerNormalization} (both default), and the standard-operator graphs they
+ * replace, against the goldens; the batches fused attention refuses; and which fusions ONNX Runtime
+ * does by itself.
  */
 class OnnxFusedOpsTest {
 
@@ -91,9 +92,17 @@ class OnnxFusedOpsTest {
 
     @ParameterizedTest
     @MethodSource("fixtures")
-    void fusedAttentionWithStandardRotaryOperatorsMatchesGoldens(String fixture) throws IOException {
-        checkPrefillAndGreedy(fixture, ExportOptions.defaults().withFusedAttention(true).withFusedRotary(false),
-                "fused attention, standard-op rotary");
+    void standardAttentionMatchesGoldens(String fixture) throws IOException {
+        ExportOptions standard = ExportOptions.defaults().withFusedAttention(false);
+        checkPrefillAndGreedy(fixture, standard, "standard attention");
+        checkLeftPaddedBatch(fixture, standard);
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void allStandardOperatorsMatchGoldens(String fixture) throws IOException {
+        checkPrefillAndGreedy(fixture, ExportOptions.defaults().withFusedAttention(false).withFusedRotary(false)
+                .withSkipNorm(false), "standard attention, rotary and norms");
     }
 
     @ParameterizedTest
@@ -131,7 +140,11 @@ class OnnxFusedOpsTest {
     @ParameterizedTest
     @MethodSource("fixtures")
     void fusedAttentionLeftPaddedBatchMatchesGoldens(String fixture) throws IOException {
-        CausalLM lm = model(fixture, ExportOptions.defaults().withFusedAttention(true));
+        checkLeftPaddedBatch(fixture, ExportOptions.defaults().withFusedAttention(true));
+    }
+
+    private static void checkLeftPaddedBatch(String fixture, ExportOptions options) throws IOException {
+        CausalLM lm = model(fixture, options);
         Goldens g = new Goldens(fixture);
         int[][] ids = g.rows("batch.input_ids");
         int[][] mask = g.rows("batch.attention_mask");
@@ -169,7 +182,7 @@ class OnnxFusedOpsTest {
     @MethodSource("fixtures")
     void fusedAttentionFollowsTheStandardGraphThroughPaddedStepsAndTruncation(String fixture) {
         CausalLM fused = model(fixture, ExportOptions.defaults().withFusedAttention(true));
-        CausalLM plain = model(fixture, ExportOptions.defaults());
+        CausalLM plain = model(fixture, ExportOptions.defaults().withFusedAttention(false));
         // {ids, mask} per step; a null step truncates both caches by one.
         compare(fused, plain, new int[][][][] {
             {{{5, 6, 7, 8}, {0, 0, 9, 10}}, {{1, 1, 1, 1}, {0, 0, 1, 1}}},
@@ -244,11 +257,11 @@ class OnnxFusedOpsTest {
 
     @Test
     void metadataRecordsTheOperatorChoices() {
-        Path dst = export("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(true));
+        Path dst = export("tiny-tinyllama", ExportOptions.defaults());
         JsonObject meta = ModelConfigParser.readJson(dst.resolve(OnnxExporter.METADATA_FILE));
         assertThat(meta.get("fused_attention").getAsBoolean()).isTrue();
         assertThat(meta.get("skip_norm").getAsBoolean()).isTrue();
-        Path plain = export("tiny-tinyllama", ExportOptions.defaults());
+        Path plain = export("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(false));
         JsonObject plainMeta = ModelConfigParser.readJson(plain.resolve(OnnxExporter.METADATA_FILE));
         assertThat(plainMeta.get("fused_attention").getAsBoolean()).isFalse();
     }
