@@ -33,11 +33,11 @@ import java.util.stream.Stream;
  * <pre>
  * java -cp ... dev.billionllm.bench.export.OnnxExportBench [--work DIR] [--threads N]
  *     [--layers N] [--precisions pytorch,fp32,int8,int4] [--block-size 32] [--runs 2] [--keep] [--reuse]
- *     [--plain-rotary] [--fused-attention] [--plain-norm]
+ *     [--plain-rotary] [--plain-attention] [--plain-norm]
  * </pre>
  *
- * <p>{@code --plain-rotary}, {@code --fused-attention} and {@code --plain-norm} pick the graph's
- * operators (see {@link ExportOptions}); each combination gets its own folder under {@code --work},
+ * <p>{@code --plain-rotary}, {@code --plain-attention} and {@code --plain-norm} replace the default
+ * graph's contrib operators by standard ones (see {@link ExportOptions}); each combination gets its own folder under {@code --work},
  * so with {@code --reuse} (which implies {@code --keep}) alternating runs of several graphs export
  * each one once.
  */
@@ -60,9 +60,10 @@ public final class OnnxExportBench {
         int runs = 2;
         boolean keep = false;
         boolean reuse = false;
-        boolean fusedRotary = true;
-        boolean fusedAttention = false;
-        boolean skipNorm = true;
+        ExportOptions defaults = ExportOptions.defaults();
+        boolean fusedRotary = defaults.fusedRotary();
+        boolean fusedAttention = defaults.fusedAttention();
+        boolean skipNorm = defaults.skipNorm();
         List<String> variants = List.of("pytorch", "fp32", "int8", "int4");
         for (int a = 0; a < args.length; a++) {
             switch (args[a]) {
@@ -77,12 +78,12 @@ public final class OnnxExportBench {
                     keep = true;
                 }
                 case "--plain-rotary" -> fusedRotary = false;
-                case "--fused-attention" -> fusedAttention = true;
+                case "--plain-attention" -> fusedAttention = false;
                 case "--plain-norm" -> skipNorm = false;
                 case "--precisions" -> variants = List.of(args[++a].toLowerCase(java.util.Locale.ROOT).split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[a]
                         + " (--work DIR, --threads N, --layers N, --block-size N, --runs N, --keep, --reuse, --plain-rotary, "
-                        + "--fused-attention, --plain-norm, --precisions pytorch,fp32,int8,int4)");
+                        + "--plain-attention, --plain-norm, --precisions pytorch,fp32,int8,int4)");
             }
         }
         ModelConfig config = tinyLlama(layers);
@@ -98,11 +99,11 @@ public final class OnnxExportBench {
             Precision precision = Precision.valueOf(variant.trim().toUpperCase(java.util.Locale.ROOT));
             Path dst = work.resolve(precision.name().toLowerCase(java.util.Locale.ROOT)
                     + (precision == Precision.INT4 ? "-b" + blockSize : "") + "-l" + layers
-                    + (fusedRotary ? "" : "-plain") + (fusedAttention ? "-gqa" : "") + (skipNorm ? "" : "-plainnorm"));
+                    + (fusedRotary ? "" : "-plain") + (fusedAttention ? "" : "-plainattn") + (skipNorm ? "" : "-plainnorm"));
             long t0 = System.nanoTime();
             if (!reuse || !Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
                 OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
-                        ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
+                        defaults.withPrecision(precision).withBlockSize(blockSize)
                                 .withFusedRotary(fusedRotary).withFusedAttention(fusedAttention).withSkipNorm(skipNorm));
             }
             double exportS = (System.nanoTime() - t0) / 1e9;
