@@ -42,7 +42,7 @@ final class DecoderGraphBuilder {
     private String sin;
     private String positions;
     private String maskBias;
-    // GroupQueryAttention's lengths: per row valid tokens - 1 [batch] and past + seq (int32 scalar).
+    // GroupQueryAttention's lengths: seqlens_k (real cached tokens + seq - 1, [batch]) and past + seq (scalar), int32.
     private String seqlensK;
     private String totalLength;
 
@@ -236,8 +236,7 @@ final class DecoderGraphBuilder {
         String[] parts = g.node("", "Split", List.of(qkv, g.int64s(heads * d, kv * d, kv * d)), 3,
                 Attr.of("axis", 2L));
         if (options.fusedAttention()) {
-            return linear(groupQueryAttention(i, parts), p + "o_proj", weights.attentionOut(i),
-                    config.outputBias() ? weights.attentionOutBias(i) : null, hidden, heads * d, options.precision());
+            return outputProjection(i, groupQueryAttention(i, parts));
         }
         String q;
         String k;
@@ -272,8 +271,15 @@ final class DecoderGraphBuilder {
         }
         String merged = g.op("Reshape", g.op("Transpose", List.of(context), Attr.ints("perm", 0, 2, 1, 3)),
                 g.int64s(0, 0, (long) heads * d));
-        return linear(merged, p + "o_proj", weights.attentionOut(i),
-                config.outputBias() ? weights.attentionOutBias(i) : null, hidden, heads * d, options.precision());
+        return outputProjection(i, merged);
+    }
+
+    /** o_proj over the merged heads {@code [batch, seq, heads * d]}. */
+    private String outputProjection(int i, String merged) {
+        int inputs = config.numAttentionHeads() * config.headDim();
+        return linear(merged, "layers." + i + ".attn.o_proj", weights.attentionOut(i),
+                config.outputBias() ? weights.attentionOutBias(i) : null, config.hiddenSize(), inputs,
+                options.precision());
     }
 
     /**
@@ -332,9 +338,9 @@ final class DecoderGraphBuilder {
         String alignedIds = g.op("GatherElements", List.of(ids, forward), axis);
         String alignedPositions = g.op("GatherElements", List.of(positions, forward), axis);
 
-        String keepDims = "keepdims";
-        String realPast = g.op("Sub", g.op("ReduceSum", List.of(mask, g.int64s(1)), Attr.of(keepDims, 0L)),
-                g.op("ReduceSum", List.of(newMask, g.int64s(1)), Attr.of(keepDims, 0L)));
+        Attr dropAxis = Attr.of("keepdims", 0L);
+        String realPast = g.op("Sub", g.op("ReduceSum", List.of(mask, g.int64s(1)), dropAxis),
+                g.op("ReduceSum", List.of(newMask, g.int64s(1)), dropAxis));
         seqlensK = g.op("Cast", List.of(g.op("Add", realPast, g.op("Sub", seq, g.int64s(1)))),
                 Attr.of("to", (long) INT32));
         totalLength = g.op("Cast", List.of(g.op("Squeeze", total)), Attr.of("to", (long) INT32));

@@ -16,6 +16,10 @@ import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.export.OnnxExporterTest.Goldens;
+import dev.billionllm.core.generate.GenerationConfig;
+import dev.billionllm.core.generate.GenerationResult;
+import dev.billionllm.core.generate.Generator;
+import dev.billionllm.core.generate.Prompt;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
@@ -23,6 +27,7 @@ import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.testing.Fixtures;
 import dev.billionllm.core.testing.Greedy;
+import dev.billionllm.core.tokenize.HfTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -224,6 +229,28 @@ class OnnxFusedOpsTest {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** The shared generator's left-padded batch (rows padded, then decoded together) on the default export. */
+    @Test
+    void generatorBatchOnTheDefaultExportMatchesGoldens() {
+        Path dst = export("tiny-tinyllama", ExportOptions.defaults());
+        JsonObject golden = ModelConfigParser.readJson(Fixtures.dir("tiny-tinyllama").resolve("golden.json"));
+        try (HfTokenizer tokenizer = HfTokenizer.load(dst);
+                CausalLM lm = Backends.get("onnxruntime").load(dst, ModelConfigParser.parse(dst),
+                        LoadOptions.defaults().withUsableVocabSize(tokenizer.vocabSize()));
+                Generator generator = Generator.builder(lm).optTokenizer(tokenizer).build()) {
+            GenerationConfig greedy = GenerationConfig.builder().optMaxNewTokens(NEW_TOKENS)
+                    .optSkipSpecialTokens(false).build();
+            JsonObject batch = golden.getAsJsonObject("batch_generation");
+            List<Prompt> prompts = batch.getAsJsonArray("prompts").asList().stream()
+                    .map(p -> Prompt.text(p.getAsString())).toList();
+            List<GenerationResult> rows = generator.generateBatch(prompts, greedy);
+            for (int b = 0; b < rows.size(); b++) {
+                assertThat(rows.get(b).tokenIdArray()).as("row %d", b)
+                        .containsExactly(Goldens.ints(batch.getAsJsonArray("new_ids").get(b).getAsJsonArray()));
             }
         }
     }
