@@ -32,8 +32,14 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp ... dev.billionllm.bench.export.OnnxExportBench [--work DIR] [--threads N]
- *     [--layers N] [--precisions pytorch,fp32,int8,int4] [--block-size 32] [--runs 2] [--keep] [--plain-rotary]
+ *     [--layers N] [--precisions pytorch,fp32,int8,int4] [--block-size 32] [--runs 2] [--keep] [--reuse]
+ *     [--plain-rotary] [--plain-attention] [--plain-norm]
  * </pre>
+ *
+ * <p>{@code --plain-rotary}, {@code --plain-attention} and {@code --plain-norm} replace the default
+ * graph's contrib operators by standard ones (see {@link ExportOptions}); each combination gets its own folder under {@code --work},
+ * so with {@code --reuse} (which implies {@code --keep}) alternating runs of several graphs export
+ * each one once.
  */
 public final class OnnxExportBench {
 
@@ -53,7 +59,11 @@ public final class OnnxExportBench {
         int blockSize = ExportOptions.DEFAULT_BLOCK_SIZE;
         int runs = 2;
         boolean keep = false;
-        boolean fusedRotary = true;
+        boolean reuse = false;
+        ExportOptions defaults = ExportOptions.defaults();
+        boolean fusedRotary = defaults.fusedRotary();
+        boolean fusedAttention = defaults.fusedAttention();
+        boolean skipNorm = defaults.skipNorm();
         List<String> variants = List.of("pytorch", "fp32", "int8", "int4");
         for (int a = 0; a < args.length; a++) {
             switch (args[a]) {
@@ -63,10 +73,17 @@ public final class OnnxExportBench {
                 case "--block-size" -> blockSize = Integer.parseInt(args[++a]);
                 case "--runs" -> runs = Integer.parseInt(args[++a]);
                 case "--keep" -> keep = true;
+                case "--reuse" -> {
+                    reuse = true;
+                    keep = true;
+                }
                 case "--plain-rotary" -> fusedRotary = false;
+                case "--plain-attention" -> fusedAttention = false;
+                case "--plain-norm" -> skipNorm = false;
                 case "--precisions" -> variants = List.of(args[++a].toLowerCase(java.util.Locale.ROOT).split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[a]
-                        + " (--work DIR, --threads N, --layers N, --block-size N, --runs N, --keep, --plain-rotary, --precisions pytorch,fp32,int8,int4)");
+                        + " (--work DIR, --threads N, --layers N, --block-size N, --runs N, --keep, --reuse, --plain-rotary, "
+                        + "--plain-attention, --plain-norm, --precisions pytorch,fp32,int8,int4)");
             }
         }
         ModelConfig config = tinyLlama(layers);
@@ -80,11 +97,15 @@ public final class OnnxExportBench {
                 continue;
             }
             Precision precision = Precision.valueOf(variant.trim().toUpperCase(java.util.Locale.ROOT));
-            Path dst = work.resolve(precision.name().toLowerCase(java.util.Locale.ROOT) + (fusedRotary ? "" : "-plain"));
+            Path dst = work.resolve(precision.name().toLowerCase(java.util.Locale.ROOT)
+                    + (precision == Precision.INT4 ? "-b" + blockSize : "") + "-l" + layers
+                    + (fusedRotary ? "" : "-plain") + (fusedAttention ? "" : "-plainattn") + (skipNorm ? "" : "-plainnorm"));
             long t0 = System.nanoTime();
-            OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
-                    ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
-                            .withFusedRotary(fusedRotary));
+            if (!reuse || !Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
+                OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
+                        defaults.withPrecision(precision).withBlockSize(blockSize)
+                                .withFusedRotary(fusedRotary).withFusedAttention(fusedAttention).withSkipNorm(skipNorm));
+            }
             double exportS = (System.nanoTime() - t0) / 1e9;
             long disk = Files.size(dst.resolve(OnnxExporter.DATA_FILE)) + Files.size(dst.resolve(OnnxExporter.MODEL_FILE));
             System.gc();

@@ -29,7 +29,7 @@ import java.util.Set;
  *
  * <pre>
  * java -cp ... dev.billionllm.bench.export.OrtStepProfile DIR/model.onnx [--threads 2] [--seq 1]
- *     [--past 64] [--reps 20] [--no-spin] [--profile]
+ *     [--past 64] [--reps 20] [--no-spin] [--profile] [--top 12]
  * </pre>
  */
 public final class OrtStepProfile {
@@ -44,6 +44,7 @@ public final class OrtStepProfile {
         int reps = 20;
         boolean spin = true;
         boolean profile = false;
+        int top = 12;
         for (int a = 1; a < args.length; a++) {
             switch (args[a]) {
                 case "--threads" -> threads = Integer.parseInt(args[++a]);
@@ -52,6 +53,7 @@ public final class OrtStepProfile {
                 case "--reps" -> reps = Integer.parseInt(args[++a]);
                 case "--no-spin" -> spin = false;
                 case "--profile" -> profile = true;
+                case "--top" -> top = Integer.parseInt(args[++a]);
                 default -> throw new IllegalArgumentException("unknown option " + args[a]);
             }
         }
@@ -85,7 +87,7 @@ public final class OrtStepProfile {
                 System.out.printf("seq %d past %d threads %d spin %s: median %.1f ms/step, %.1f tokens/s "
                         + "(fastest %.1f ms)%n", seq, past, threads, spin, median, seq * 1000 / median, ms[0]);
                 if (profile) {
-                    printProfile(Path.of(session.endProfiling()), reps + 2);
+                    printProfile(Path.of(session.endProfiling()), reps + 2, top);
                 }
             }
         }
@@ -126,7 +128,7 @@ public final class OrtStepProfile {
      * profile's {@code parameter_size} counts only the scales; the packed weight bytes are
      * {@code K * N * bits / 8} from the node's input and output shapes.
      */
-    private static void printProfile(Path file, int runs) throws IOException {
+    private static void printProfile(Path file, int runs, int top) throws IOException {
         Map<String, double[]> byOp = new LinkedHashMap<>();
         double total = 0;
         double linearUs = 0;
@@ -155,7 +157,7 @@ public final class OrtStepProfile {
         double sum = total;
         System.out.printf("kernel time by operator, per step (mean of %d steps; %.1f ms in all):%n", runs,
                 total / 1000 / runs);
-        byOp.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0])).limit(14)
+        byOp.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0])).limit(top)
                 .forEach(x -> System.out.printf("  %-32s %8.2f ms %5d calls %5.1f%%%n", x.getKey(),
                         x.getValue()[0] / 1000 / runs, (long) x.getValue()[1] / runs, 100 * x.getValue()[0] / sum));
         if (linearUs > 0) {

@@ -2,6 +2,7 @@ package dev.billionllm.core.export;
 
 import static dev.billionllm.core.export.OnnxGraph.BOOL;
 import static dev.billionllm.core.export.OnnxGraph.FLOAT;
+import static dev.billionllm.core.export.OnnxGraph.INT32;
 import static dev.billionllm.core.export.OnnxGraph.INT64;
 import static dev.billionllm.core.export.OnnxGraph.INT8;
 import static dev.billionllm.core.export.OnnxGraph.MS_DOMAIN;
@@ -44,6 +45,9 @@ final class DecoderGraphBuilder {
     private String maskBias;
     // [headDim] ones shared by every layer's qk-norm (null until the first).
     private String unitScale;
+    // GroupQueryAttention's lengths: seqlens_k (real cached tokens + seq - 1, [batch]) and past + seq (scalar), int32.
+    private String seqlensK;
+    private String totalLength;
 
     DecoderGraphBuilder(ModelConfig config, CheckpointWeights weights, OnnxGraph graph, ExportOptions options) {
         this.config = config;
@@ -59,6 +63,13 @@ final class DecoderGraphBuilder {
         String ids = g.input("input_ids", INT64, "batch_size", "sequence_length");
         String mask = g.input("attention_mask", INT64, "batch_size", "total_sequence_length");
         String positions = g.input("position_ids", INT64, "batch_size", "sequence_length");
+        String unroll = null;
+        if (options.fusedAttention()) {
+            String[] aligned = rightAlign(ids, mask, positions);
+            ids = aligned[0];
+            positions = aligned[1];
+            unroll = aligned[2];
+        }
         for (int i = 0; i < layers; i++) {
             g.input("past_key_values." + i + ".key", FLOAT, "batch_size", kv, "past_sequence_length", d);
             g.input("past_key_values." + i + ".value", FLOAT, "batch_size", kv, "past_sequence_length", d);
@@ -75,14 +86,23 @@ final class DecoderGraphBuilder {
         String x = g.op("Gather", table, ids);
 
         rotary(positions);
-        attentionMask(ids, mask);
-
-        for (int i = 0; i < layers; i++) {
-            x = decoderLayer(i, x);
+        if (!options.fusedAttention()) {
+            attentionMask(ids, mask);
         }
 
-        String normed = norm(x, "final_norm", weights.finalNorm(false),
-                config.normKind() == NormKind.LAYER_NORM ? weights.finalNorm(true) : null);
+        // A layer's last residual add is left to the next norm, which may fuse it (SkipSimplifiedLayerNormalization).
+        String pending = null;
+        for (int i = 0; i < layers; i++) {
+            String[] out = decoderLayer(i, x, pending);
+            x = out[0];
+            pending = out[1];
+        }
+
+        String normed = addNorm(x, pending, "final_norm", weights.finalNorm(false),
+                config.normKind() == NormKind.LAYER_NORM ? weights.finalNorm(true) : null)[0];
+        if (unroll != null) {
+            normed = gatherRows(normed, unroll);
+        }
         String logits = options.effectiveLmHeadPrecision() == Precision.FP32
                 ? fp32LmHead(normed, table)
                 : linear(normed, "lm_head", weights.lmHead(), null, config.vocabSize(), config.hiddenSize(),
@@ -163,12 +183,19 @@ final class DecoderGraphBuilder {
         maskBias = group == 1 ? bias : g.op("Tile", bias, g.int64s(1, 1, group, 1));
     }
 
-    private String decoderLayer(int i, String x) {
+    /**
+     * One decoder layer on the residual stream {@code x + pending} (pending: the previous layer's
+     * last residual term, or null).
+     *
+     * @return the residual stream and the term still to add to it, as this layer's input
+     */
+    private String[] decoderLayer(int i, String x, String pending) {
         String p = "layers." + i + ".";
         boolean layerNorm = config.normKind() == NormKind.LAYER_NORM;
-        String attnIn = norm(x, p + "input_layernorm", weights.layerNorm(i, true, false),
+        String[] in = addNorm(x, pending, p + "input_layernorm", weights.layerNorm(i, true, false),
                 layerNorm ? weights.layerNorm(i, true, true) : null);
-        String attn = attention(i, attnIn);
+        x = in[1];
+        String attn = attention(i, in[0]);
         if (config.parallelResidual()) {
             // GPT-NeoX: x + attn(ln1(x)) + mlp(ln2(x)); StableLM: x + attn(ln1(x)) + mlp(ln1(x)), one
             // shared norm (StableLmDecoderLayer has no post_attention_layernorm then). Summed as
@@ -176,13 +203,32 @@ final class DecoderGraphBuilder {
             String mlpIn = weights.parallelMlpNorm()
                     ? norm(x, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
                             layerNorm ? weights.layerNorm(i, false, true) : null)
-                    : attnIn;
-            return g.op("Add", g.op("Add", mlp(i, mlpIn), attn), x);
+                    : in[0];
+            return new String[] {g.op("Add", g.op("Add", mlp(i, mlpIn), attn), x), null};
         }
-        String h = g.op("Add", x, attn);
-        String mlpIn = norm(h, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
+        String[] post = addNorm(x, attn, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
                 layerNorm ? weights.layerNorm(i, false, true) : null);
-        return g.op("Add", h, mlp(i, mlpIn));
+        return new String[] {post[1], mlp(i, post[0])};
+    }
+
+    /**
+     * {@code norm(x + delta)} (delta may be null: {@code norm(x)}).
+     *
+     * @return the normalised value and the sum {@code x + delta}
+     */
+    private String[] addNorm(String x, String delta, String name, float[] weight, float[] bias) {
+        if (delta == null) {
+            return new String[] {norm(x, name, weight, bias), x};
+        }
+        if (options.skipNorm() && config.normKind() == NormKind.RMS_NORM) {
+            // Outputs: normalised, mean, inv_std_var, input + skip (the residual stream for later layers).
+            String w = g.floats(name + ".weight", new long[] {config.hiddenSize()}, weight);
+            String[] out = g.node(MS_DOMAIN, "SkipSimplifiedLayerNormalization", List.of(x, delta, w), 4,
+                    Attr.of("epsilon", (float) config.normEps()));
+            return new String[] {out[0], out[3]};
+        }
+        String sum = g.op("Add", x, delta);
+        return new String[] {norm(sum, name, weight, bias), sum};
     }
 
     private String attention(int i, String x) {
@@ -197,6 +243,9 @@ final class DecoderGraphBuilder {
         String[] parts = config.qkNorm()
                 ? qkNorm(i, qkv)
                 : g.node("", "Split", List.of(qkv, g.int64s(heads * d, kv * d, kv * d)), 3, Attr.of("axis", 2L));
+        if (options.fusedAttention()) {
+            return outputProjection(i, groupQueryAttention(i, parts));
+        }
         String q;
         String k;
         if (options.fusedRotary()) {
@@ -230,8 +279,99 @@ final class DecoderGraphBuilder {
         }
         String merged = g.op("Reshape", g.op("Transpose", List.of(context), Attr.ints("perm", 0, 2, 1, 3)),
                 g.int64s(0, 0, (long) heads * d));
-        return linear(merged, p + "o_proj", weights.attentionOut(i),
-                config.outputBias() ? weights.attentionOutBias(i) : null, hidden, heads * d, options.precision());
+        return outputProjection(i, merged);
+    }
+
+    /** o_proj over the merged heads {@code [batch, seq, heads * d]}. */
+    private String outputProjection(int i, String merged) {
+        int inputs = config.numAttentionHeads() * config.headDim();
+        return linear(merged, "layers." + i + ".attn.o_proj", weights.attentionOut(i),
+                config.outputBias() ? weights.attentionOutBias(i) : null, config.hiddenSize(), inputs,
+                options.precision());
+    }
+
+    /**
+     * com.microsoft.GroupQueryAttention over {@code [batch, seq, n * d]} q, k, v (rotary applied
+     * first, as in the standard graph): appends k and v to the past, attends causally, and returns
+     * {@code [batch, seq, heads * d]}. The kernel has no mask; {@link #rightAlign} arranges the rows
+     * so that it needs none.
+     */
+    private String groupQueryAttention(int i, String[] qkv) {
+        int heads = config.numAttentionHeads();
+        int kv = config.numKeyValueHeads();
+        String q;
+        String k;
+        if (options.fusedRotary()) {
+            q = fusedRope(qkv[0], heads);
+            k = fusedRope(qkv[1], kv);
+        } else {
+            q = fromHeads(rope(toHeads(qkv[0], heads)), heads);
+            k = fromHeads(rope(toHeads(qkv[1], kv)), kv);
+        }
+        String out = "layers." + i + ".attn.gqa_output";
+        g.nodeNamed(MS_DOMAIN, "GroupQueryAttention",
+                List.of(q, k, qkv[2], "past_key_values." + i + ".key", "past_key_values." + i + ".value", seqlensK,
+                        totalLength),
+                List.of(out, "present." + i + ".key", "present." + i + ".value"),
+                Attr.of("num_heads", (long) heads), Attr.of("kv_num_heads", (long) kv),
+                Attr.of("scale", (float) (1 / Math.sqrt(config.headDim()))));
+        return out;
+    }
+
+    /**
+     * GroupQueryAttention's CPU kernel has no mask: row b's keys are the first seqlens_k[b] + 1
+     * rows of its cache, and the new tokens go right after the {@code past_seqlen = seqlens_k + 1 -
+     * seq} rows it keeps. So the graph keeps each row's real tokens packed at the front of the cache
+     * (whatever the attention_mask layout): a chunk's leading padding is rotated to its end (ids
+     * and positions here; the hidden states back before the output projection), and
+     * {@code seqlens_k = real cached tokens + seq - 1}. Trailing padding of a chunk then sits after
+     * the real tokens, attended by nothing real, and is overwritten by the next chunk. Padding
+     * between real tokens of one chunk cannot be expressed (the ONNX backend refuses it).
+     *
+     * @return rotated input_ids and position_ids, and the index that rotates rows back
+     */
+    private String[] rightAlign(String ids, String mask, String positions) {
+        String seq = g.op("Shape", List.of(ids), Attr.of("start", 1L), Attr.of("end", 2L));
+        String total = g.op("Shape", List.of(mask), Attr.of("start", 1L), Attr.of("end", 2L));
+        String past = g.op("Sub", total, seq);
+        String newMask = g.op("Slice", mask, past, total, g.int64s(1));
+        // First real token of each row's chunk ([batch, 1]; 0 when there is none).
+        String shift = g.op("ArgMax", List.of(g.op("Cast", List.of(newMask), Attr.of("to", (long) INT32))),
+                Attr.of("axis", 1L), Attr.of("keepdims", 1L));
+        String steps = g.op("Unsqueeze", g.op("Range", g.int64s(true, 0), g.op("Squeeze", seq), g.int64s(true, 1)),
+                g.int64s(0));
+        String forward = g.op("Mod", g.op("Add", steps, shift), seq);
+        String back = g.op("Mod", g.op("Sub", g.op("Add", steps, seq), shift), seq);
+        Attr axis = Attr.of("axis", 1L);
+        String alignedIds = g.op("GatherElements", List.of(ids, forward), axis);
+        String alignedPositions = g.op("GatherElements", List.of(positions, forward), axis);
+
+        Attr dropAxis = Attr.of("keepdims", 0L);
+        String realPast = g.op("Sub", g.op("ReduceSum", List.of(mask, g.int64s(1)), dropAxis),
+                g.op("ReduceSum", List.of(newMask, g.int64s(1)), dropAxis));
+        seqlensK = g.op("Cast", List.of(g.op("Add", realPast, g.op("Sub", seq, g.int64s(1)))),
+                Attr.of("to", (long) INT32));
+        totalLength = g.op("Cast", List.of(g.op("Squeeze", total)), Attr.of("to", (long) INT32));
+        return new String[] {alignedIds, alignedPositions, back};
+    }
+
+    /** {@code out[b, s] = x[b, index[b, s]]} for x {@code [batch, seq, hidden]}, as one Gather over the flattened rows. */
+    private String gatherRows(String x, String index) {
+        String shape = g.op("Shape", x);
+        String seq = g.op("Shape", List.of(index), Attr.of("start", 1L), Attr.of("end", 2L));
+        String batch = g.op("Squeeze", g.op("Shape", List.of(index), Attr.of("start", 0L), Attr.of("end", 1L)));
+        String rowStart = g.op("Mul", g.op("Unsqueeze",
+                g.op("Range", g.int64s(true, 0), batch, g.int64s(true, 1)), g.int64s(1)), seq);
+        String flat = g.op("Reshape", g.op("Add", index, rowStart), g.int64s(-1));
+        String rows = g.op("Gather", List.of(g.op("Reshape", x, g.int64s(-1, config.hiddenSize())), flat),
+                Attr.of("axis", 0L));
+        return g.op("Reshape", rows, shape);
+    }
+
+    /** [batch, n, seq, d] to [batch, seq, n * d]. */
+    private String fromHeads(String x, int n) {
+        String t = g.op("Transpose", List.of(x), Attr.ints("perm", 0, 2, 1, 3));
+        return g.op("Reshape", t, g.int64s(0, 0, (long) n * config.headDim()));
     }
 
     /**

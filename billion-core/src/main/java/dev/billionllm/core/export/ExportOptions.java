@@ -17,9 +17,18 @@ package dev.billionllm.core.export;
  * @param fusedRotary apply rotary embeddings with ONNX Runtime's {@code com.microsoft.RotaryEmbedding}
  *     and a cos/sin table of {@code max_position_embeddings} rows (default true), instead of
  *     standard operators computing cos/sin from the positions
+ * @param fusedAttention attention as ONNX Runtime's {@code com.microsoft.GroupQueryAttention} (default
+ *     true: int8 prefill about 10% faster, decode the same), else standard operators and an explicit
+ *     mask. Its
+ *     CPU kernel has no mask, so the graph moves each row's leading padding behind its tokens; the
+ *     ONNX backend refuses the one layout that cannot work, padding between two new tokens of a row
+ *     (see {@code docs/export.md})
+ * @param skipNorm RMSNorm after a residual add as {@code com.microsoft.SkipSimplifiedLayerNormalization},
+ *     which adds and normalises in one pass (default true); false writes the Add and the
+ *     Pow/ReduceMean/Sqrt/Div pattern, which ONNX Runtime fuses only into {@code SimplifiedLayerNormalization}
  */
 public record ExportOptions(Precision precision, int blockSize, int accuracyLevel, Precision lmHeadPrecision,
-        boolean fusedRotary) {
+        boolean fusedRotary, boolean fusedAttention, boolean skipNorm) {
 
     /** Default int4 block size. */
     public static final int DEFAULT_BLOCK_SIZE = 32;
@@ -36,31 +45,51 @@ public record ExportOptions(Precision precision, int blockSize, int accuracyLeve
         }
     }
 
-    /** fp32, block size {@value #DEFAULT_BLOCK_SIZE}, accuracy level 4, lm_head like the rest, fused rotary. */
+    /**
+     * fp32, block size {@value #DEFAULT_BLOCK_SIZE}, accuracy level 4, lm_head like the rest, fused
+     * rotary, fused attention, fused skip norm.
+     */
     public static ExportOptions defaults() {
-        return new ExportOptions(Precision.FP32, DEFAULT_BLOCK_SIZE, 4, null, true);
+        return new ExportOptions(Precision.FP32, DEFAULT_BLOCK_SIZE, 4, null, true, true, true);
     }
 
     public ExportOptions withPrecision(Precision precision) {
-        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
+                skipNorm);
     }
 
     public ExportOptions withBlockSize(int blockSize) {
-        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
+                skipNorm);
     }
 
     public ExportOptions withAccuracyLevel(int accuracyLevel) {
-        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
+                skipNorm);
     }
 
     /** Keeps the output projection at another precision (e.g. FP32 or INT8 under INT4); null: same. */
     public ExportOptions withLmHeadPrecision(Precision lmHeadPrecision) {
-        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
+                skipNorm);
     }
 
     /** Fused {@code RotaryEmbedding} (true) or standard operators (false). */
     public ExportOptions withFusedRotary(boolean fusedRotary) {
-        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary);
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
+                skipNorm);
+    }
+
+    /** {@code GroupQueryAttention} (true) or standard operators with an explicit mask (false). */
+    public ExportOptions withFusedAttention(boolean fusedAttention) {
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
+                skipNorm);
+    }
+
+    /** {@code SkipSimplifiedLayerNormalization} for RMSNorm after a residual add (true) or Add + RMSNorm (false). */
+    public ExportOptions withSkipNorm(boolean skipNorm) {
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
+                skipNorm);
     }
 
     /** The output projection's effective precision. */

@@ -39,7 +39,7 @@ public final class OnnxExporter {
     /** How the folder was built (JSON). */
     public static final String METADATA_FILE = "billion-export.json";
     /** Bumped whenever the graph changes in a way a user could see. */
-    public static final int BUILDER_VERSION = 1;
+    public static final int BUILDER_VERSION = 2;
     /** Default-domain opset: LayerNormalization needs 17; ONNX Runtime 1.21 supports it. */
     static final long OPSET = 17;
 
@@ -132,6 +132,8 @@ public final class OnnxExporter {
         m.put("lm_head_precision", options.effectiveLmHeadPrecision().name().toLowerCase(java.util.Locale.ROOT));
         m.put("embedding_precision", "fp32");
         m.put("fused_rotary", options.fusedRotary());
+        m.put("fused_attention", options.fusedAttention());
+        m.put("skip_norm", options.skipNorm());
         if (options.precision() == Precision.INT4 || options.effectiveLmHeadPrecision() == Precision.INT4) {
             m.put("int4_block_size", options.blockSize());
             m.put("int4_accuracy_level", options.accuracyLevel());

@@ -53,7 +53,8 @@ class OnnxExporterTest {
     }
 
     static synchronized CausalLM model(String fixture, ExportOptions options) {
-        String key = fixture + "-" + options.precision() + "-" + options.blockSize() + "-" + options.fusedRotary();
+        String key = fixture + "-" + options.precision() + "-" + options.blockSize() + "-" + options.fusedRotary()
+                + "-" + options.fusedAttention() + "-" + options.skipNorm();
         return MODELS.computeIfAbsent(key, k -> {
             Path dst = exports.resolve(k);
             OnnxExporter.export(Fixtures.dir(fixture), dst, options);
@@ -169,7 +170,7 @@ class OnnxExporterTest {
         assertThat(agree).isGreaterThan(0);
     }
 
-    private static double prefillError(CausalLM lm, Goldens g, int p) {
+    static double prefillError(CausalLM lm, Goldens g, int p) {
         int[] ids = g.ints("prompt" + p + ".input_ids");
         float[] expected = g.floats("prompt" + p + ".logits");
         try (KvCache cache = lm.newCache(1, ids.length)) {
@@ -178,7 +179,7 @@ class OnnxExporterTest {
         }
     }
 
-    private static double maxAbs(float[] actual, int actualOffset, float[] expected, int expectedOffset, int n) {
+    static double maxAbs(float[] actual, int actualOffset, float[] expected, int expectedOffset, int n) {
         double worst = 0;
         for (int i = 0; i < n; i++) {
             float a = actual[actualOffset + i];
@@ -190,7 +191,7 @@ class OnnxExporterTest {
         return worst;
     }
 
-    private static int[] ones(int n) {
+    static int[] ones(int n) {
         int[] m = new int[n];
         Arrays.fill(m, 1);
         return m;

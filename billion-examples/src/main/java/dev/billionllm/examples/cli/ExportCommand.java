@@ -44,11 +44,18 @@ final class ExportCommand implements Callable<Integer> {
             description = "Precision of the output projection (default: same as --precision).")
     Precision lmHeadPrecision;
 
+    @Option(names = "--standard-attention",
+            description = "Attention with standard operators and an explicit mask instead of ONNX Runtime's "
+                    + "GroupQueryAttention (slower prefill; needed only for batches where several rows each add "
+                    + "several tokens after cached ones, or with padding between new tokens).")
+    boolean standardAttention;
+
     @Override
     public Integer call() {
         Path source = ModelResolver.resolve(model, cli.err);
         ExportOptions options = ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
-                .withAccuracyLevel(accuracyLevel).withLmHeadPrecision(lmHeadPrecision);
+                .withAccuracyLevel(accuracyLevel).withLmHeadPrecision(lmHeadPrecision)
+                .withFusedAttention(!standardAttention);
         long start = System.nanoTime();
         Map<String, Object> metadata = OnnxExporter.export(source, output, options);
         cli.out.println(output);

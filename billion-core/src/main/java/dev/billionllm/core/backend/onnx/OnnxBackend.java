@@ -44,6 +44,9 @@ public final class OnnxBackend implements Backend {
      */
     public static final String SPINNING_PROPERTY = "billion.onnx.spinning";
 
+    /** Model metadata key our exporter sets on GroupQueryAttention graphs. */
+    static final String FUSED_ATTENTION_KEY = "billion.fused_attention";
+
     private final OptLevel optimization;
 
     /** Optimisation level from {@value #OPTIMIZATION_PROPERTY}, else {@code ALL_OPT}. */
@@ -113,7 +116,7 @@ public final class OnnxBackend implements Backend {
                 throw new IllegalArgumentException("usableVocabSize " + usable + " exceeds vocab_size "
                         + config.vocabSize());
             }
-            return new OnnxCausalLM(file, config, usable, env, so, session, layout);
+            return new OnnxCausalLM(file, config, usable, env, so, session, layout, fusedAttention(session));
         } catch (OrtException e) {
             close(session, so);
             throw new WeightLoadException(file + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
@@ -121,6 +124,14 @@ public final class OnnxBackend implements Backend {
             close(session, so);
             throw e;
         }
+    }
+
+    /**
+     * Whether the model is one of our exporter's {@code GroupQueryAttention} graphs (model metadata
+     * {@value #FUSED_ATTENTION_KEY} = true, also in billion-export.json), whose batches have limits.
+     */
+    private static boolean fusedAttention(OrtSession session) throws OrtException {
+        return "true".equals(session.getMetadata().getCustomMetadata().get(FUSED_ATTENTION_KEY));
     }
 
     /** CPU unless a GPU is asked for; the CUDA provider exists only in the onnxruntime_gpu build. */

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.billionllm.core.BillionException;
+import dev.billionllm.core.UnsupportedModelException;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.lm.AbstractKvCache;
 import dev.billionllm.core.lm.CausalLM;
@@ -46,10 +47,15 @@ public final class OnnxCausalLM implements CausalLM {
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
     private final OnnxLayout layout;
+    /**
+     * The graph attends with GroupQueryAttention, which cannot mask padding between new tokens nor
+     * take several tokens per row after a cached prefix when batched: such batches are refused.
+     */
+    private final boolean fusedAttention;
     private volatile boolean closed;
 
     OnnxCausalLM(Path file, ModelConfig config, int usableVocabSize, OrtEnvironment env,
-            OrtSession.SessionOptions options, OrtSession session, OnnxLayout layout) {
+            OrtSession.SessionOptions options, OrtSession session, OnnxLayout layout, boolean fusedAttention) {
         this.file = file;
         this.config = config;
         this.usableVocabSize = usableVocabSize;
@@ -57,6 +63,7 @@ public final class OnnxCausalLM implements CausalLM {
         this.options = options;
         this.session = session;
         this.layout = layout;
+        this.fusedAttention = fusedAttention;
     }
 
     /** The ONNX file this model runs. */
@@ -94,6 +101,9 @@ public final class OnnxCausalLM implements CausalLM {
         int seq = batch.length();
         int past = cache.length();
         int[][] newMask = AbstractKvCache.maskOf(batch);
+        if (fusedAttention) {
+            checkFusedAttention(newMask, past);
+        }
         long[] ids = new long[rows * seq];
         for (int b = 0; b < rows; b++) {
             for (int t = 0; t < seq; t++) {
@@ -145,6 +155,42 @@ public final class OnnxCausalLM implements CausalLM {
                     if (!cache.holds(e.getValue())) {
                         e.getValue().close();
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Our GroupQueryAttention graphs move a row's leading padding behind its new tokens (the
+     * kernel has no mask, see docs/export.md); padding between two new tokens of a row cannot be
+     * moved away and would be attended to as if it were text, so it is refused instead.
+     */
+    private void checkFusedAttention(int[][] newMask, int past) {
+        String what = file + " was exported with fused attention (com.microsoft.GroupQueryAttention; "
+                + "fused_attention = true in billion-export.json), ";
+        if (past > 0 && newMask.length > 1 && newMask[0].length > 1) {
+            // ONNX Runtime 1.21's CPU kernel: "batch_size must be 1 when sequence_length > 1 and past context is given".
+            throw new UnsupportedModelException(what + "whose CPU kernel takes several new tokens after cached ones "
+                    + "for one row at a time, but this batch has " + newMask.length + " rows of " + newMask[0].length
+                    + " tokens after " + past + " cached. Feed such rows one at a time, or re-export with "
+                    + "ExportOptions.withFusedAttention(false).");
+        }
+        for (int b = 0; b < newMask.length; b++) {
+            int[] m = newMask[b];
+            int first = 0;
+            while (first < m.length && m[first] == 0) {
+                first++;
+            }
+            int end = first;
+            while (end < m.length && m[end] == 1) {
+                end++;
+            }
+            for (int t = end; t < m.length; t++) {
+                if (m[t] == 1) {
+                    throw new UnsupportedModelException(what
+                            + "which handles padding before or after a row's new tokens only, but row " + b
+                            + " has padding at position " + end + " between new tokens. Re-export with "
+                            + "ExportOptions.withFusedAttention(false) for such batches.");
                 }
             }
         }
