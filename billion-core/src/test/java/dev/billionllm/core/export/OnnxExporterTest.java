@@ -2,6 +2,7 @@ package dev.billionllm.core.export;
 
 import dev.billionllm.core.testing.Greedy;
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.billionllm.core.testing.LogitDiff.maxAbs;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -111,7 +112,11 @@ class OnnxExporterTest {
     @ParameterizedTest
     @MethodSource("fixtures")
     void fp32LeftPaddedBatchMatchesGoldens(String fixture) throws IOException {
-        CausalLM lm = model(fixture, ExportOptions.defaults());
+        checkLeftPaddedBatch(model(fixture, ExportOptions.defaults()), fixture);
+    }
+
+    /** The golden left-padded batch: logits at every real position, then the greedy rows. */
+    static void checkLeftPaddedBatch(CausalLM lm, String fixture) throws IOException {
         Goldens g = new Goldens(fixture);
         int[][] ids = g.rows("batch.input_ids");
         int[][] mask = g.rows("batch.attention_mask");
@@ -179,17 +184,6 @@ class OnnxExporterTest {
         }
     }
 
-    static double maxAbs(float[] actual, int actualOffset, float[] expected, int expectedOffset, int n) {
-        double worst = 0;
-        for (int i = 0; i < n; i++) {
-            float a = actual[actualOffset + i];
-            if (Float.isNaN(a)) {
-                return Double.POSITIVE_INFINITY;
-            }
-            worst = Math.max(worst, Math.abs(a - expected[expectedOffset + i]));
-        }
-        return worst;
-    }
 
     static int[] ones(int n) {
         int[] m = new int[n];

@@ -27,6 +27,7 @@ import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.testing.Fixtures;
 import dev.billionllm.core.testing.Greedy;
+import dev.billionllm.core.testing.LogitDiff;
 import dev.billionllm.core.tokenize.HfTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -129,7 +130,7 @@ class OnnxFusedOpsTest {
             Logits logits = lm.forward(TokenBatch.of(new int[][] {prompt, prompt}, new int[][] {ones(seq), ones(seq)}),
                     cache, LogitsMode.ALL);
             for (int b = 0; b < 2; b++) {
-                assertThat(OnnxExporterTest.maxAbs(logits.values(), logits.offset(b, 0), expected, 0, seq * vocab))
+                assertThat(LogitDiff.maxAbs(logits.values(), logits.offset(b, 0), expected, 0, seq * vocab))
                         .as("row %d", b).isLessThanOrEqualTo(1e-4);
             }
         }
@@ -137,7 +138,7 @@ class OnnxFusedOpsTest {
         try (KvCache cache = lm.newCache(1, seq)) {
             lm.forward(TokenBatch.of(Arrays.copyOf(prompt, split)), cache, LogitsMode.LAST);
             Logits rest = lm.forward(TokenBatch.of(Arrays.copyOfRange(prompt, split, seq)), cache, LogitsMode.ALL);
-            assertThat(OnnxExporterTest.maxAbs(rest.values(), 0, expected, split * vocab, (seq - split) * vocab))
+            assertThat(LogitDiff.maxAbs(rest.values(), 0, expected, split * vocab, (seq - split) * vocab))
                     .isLessThanOrEqualTo(1e-4);
         }
     }
@@ -151,30 +152,9 @@ class OnnxFusedOpsTest {
     private static void checkLeftPaddedBatch(String fixture, ExportOptions options) throws IOException {
         CausalLM lm = model(fixture, options);
         Goldens g = new Goldens(fixture);
-        int[][] ids = g.rows("batch.input_ids");
         int[][] mask = g.rows("batch.attention_mask");
         assertThat(Arrays.stream(mask).flatMapToInt(Arrays::stream).anyMatch(m -> m == 0)).isTrue();
-        float[] expected = g.floats("batch.logits");
-        int seq = ids[0].length;
-        int vocab = lm.config().vocabSize();
-        double worst = 0;
-        try (KvCache cache = lm.newCache(ids.length, seq)) {
-            Logits logits = lm.forward(TokenBatch.of(ids, mask), cache, LogitsMode.ALL);
-            for (int b = 0; b < ids.length; b++) {
-                for (int t = 0; t < seq; t++) {
-                    if (mask[b][t] == 1) {
-                        worst = Math.max(worst, OnnxExporterTest.maxAbs(logits.values(), logits.offset(b, t), expected,
-                                (b * seq + t) * vocab, vocab));
-                    }
-                }
-            }
-        }
-        assertThat(worst).isLessThanOrEqualTo(1e-4);
-        int[][] out = Greedy.decode(lm, ids, mask, NEW_TOKENS);
-        JsonArray rows = g.json.getAsJsonObject("batch_generation").getAsJsonArray("new_ids");
-        for (int b = 0; b < rows.size(); b++) {
-            assertThat(out[b]).as("%s batch row %d", fixture, b).containsExactly(Goldens.ints(rows.get(b).getAsJsonArray()));
-        }
+        OnnxExporterTest.checkLeftPaddedBatch(lm, fixture);
     }
 
     /**
@@ -224,7 +204,7 @@ class OnnxFusedOpsTest {
                 for (int row = 0; row < rows; row++) {
                     for (int t = 0; t < mask[row].length; t++) {
                         if (mask[row][t] == 1) {
-                            assertThat(OnnxExporterTest.maxAbs(x.values(), x.offset(row, t), y.values(), y.offset(row, t),
+                            assertThat(LogitDiff.maxAbs(x.values(), x.offset(row, t), y.values(), y.offset(row, t),
                                     vocab)).as("step %d row %d token %d", s, row, t).isLessThanOrEqualTo(1e-4);
                         }
                     }

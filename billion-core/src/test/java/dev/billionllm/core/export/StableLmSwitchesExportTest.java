@@ -1,6 +1,7 @@
 package dev.billionllm.core.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.billionllm.core.testing.LogitDiff.maxAbs;
 
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
@@ -217,17 +218,6 @@ class StableLmSwitchesExportTest {
         }
     }
 
-    private static double maxAbs(float[] actual, int actualOffset, float[] expected, int expectedOffset, int n) {
-        double worst = 0;
-        for (int i = 0; i < n; i++) {
-            float a = actual[actualOffset + i];
-            if (Float.isNaN(a)) {
-                return Double.POSITIVE_INFINITY;
-            }
-            worst = Math.max(worst, Math.abs(a - expected[expectedOffset + i]));
-        }
-        return worst;
-    }
 
     private static double largest(float[] v) {
         double m = 0;

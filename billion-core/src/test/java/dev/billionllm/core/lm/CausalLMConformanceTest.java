@@ -3,6 +3,7 @@ package dev.billionllm.core.lm;
 import dev.billionllm.core.testing.Greedy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.billionllm.core.testing.LogitDiff.maxAbs;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -305,17 +306,6 @@ class CausalLMConformanceTest {
         }
     }
 
-    static double maxAbs(float[] actual, int actualOffset, float[] expected, int expectedOffset, int n) {
-        double worst = 0;
-        for (int i = 0; i < n; i++) {
-            float a = actual[actualOffset + i];
-            if (Float.isNaN(a)) {
-                return Double.POSITIVE_INFINITY;
-            }
-            worst = Math.max(worst, Math.abs(a - expected[expectedOffset + i]));
-        }
-        return worst;
-    }
 
     private static int[] intArray(JsonArray a) {
         int[] out = new int[a.size()];

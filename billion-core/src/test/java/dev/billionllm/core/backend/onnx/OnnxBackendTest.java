@@ -3,6 +3,7 @@ package dev.billionllm.core.backend.onnx;
 import dev.billionllm.core.testing.Greedy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.billionllm.core.testing.LogitDiff.maxAbs;
 
 import ai.onnxruntime.OnnxTensor;
 import com.google.gson.JsonObject;
@@ -248,11 +249,4 @@ class OnnxBackendTest {
         }
     }
 
-    private static double maxAbs(float[] a, float[] b) {
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
-    }
 }

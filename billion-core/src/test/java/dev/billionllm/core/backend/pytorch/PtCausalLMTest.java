@@ -3,6 +3,7 @@ package dev.billionllm.core.backend.pytorch;
 import dev.billionllm.core.testing.Greedy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.billionllm.core.testing.LogitDiff.maxAbs;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -76,13 +77,6 @@ class PtCausalLMTest {
         return out;
     }
 
-    static double maxDiff(float[] a, int aOff, float[] b, int bOff, int n) {
-        double m = 0;
-        for (int i = 0; i < n; i++) {
-            m = Math.max(m, Math.abs(a[aOff + i] - b[bOff + i]));
-        }
-        return m;
-    }
 
     static Logits noCache(CausalLM lm, int[] ids, LogitsMode mode) {
         try (KvCache cache = lm.newCache(1, ids.length)) {
@@ -104,7 +98,7 @@ class PtCausalLMTest {
                 float[] expected = f.tensors().floats("prompt" + p + ".logits");
                 Logits logits = noCache(f.lm(), ids, LogitsMode.ALL);
                 assertThat(logits.values()).hasSize(ids.length * vocab);
-                double d = maxDiff(logits.values(), 0, expected, 0, expected.length);
+                double d = maxAbs(logits.values(), 0, expected, 0, expected.length);
                 assertThat(d).as("%s prompt %d max abs logit diff", name, p).isLessThanOrEqualTo(TOL);
                 worst = Math.max(worst, d);
             }
@@ -171,7 +165,7 @@ class PtCausalLMTest {
             for (int b = 0; b < 2; b++) {
                 for (int t = 0; t < seq; t++) {
                     if (maskRows[b][t] == 1) {
-                        worst = Math.max(worst, maxDiff(logits.values(), logits.offset(b, t), expected,
+                        worst = Math.max(worst, maxAbs(logits.values(), logits.offset(b, t), expected,
                                 (b * seq + t) * vocab, vocab));
                     }
                 }
@@ -225,14 +219,14 @@ class PtCausalLMTest {
             try (KvCache cache = lm.newCache(1, n + 4)) {
                 lm.forward(TokenBatch.of(Arrays.copyOf(ids, n - 1)), cache, LogitsMode.LAST);
                 float[] step = lm.forward(TokenBatch.of(ids[n - 1]), cache, LogitsMode.LAST).values();
-                assertThat(maxDiff(step, 0, full, 0, full.length)).isLessThanOrEqualTo(TOL);
+                assertThat(maxAbs(step, 0, full, 0, full.length)).isLessThanOrEqualTo(TOL);
 
                 // Feed two draft tokens, roll them back, feed the last prompt token again.
                 lm.forward(TokenBatch.of(5, 6), cache, LogitsMode.LAST);
                 assertThat(cache.length()).isEqualTo(n + 2);
                 cache.truncate(n - 1);
                 float[] again = lm.forward(TokenBatch.of(ids[n - 1]), cache, LogitsMode.LAST).values();
-                assertThat(maxDiff(again, 0, full, 0, full.length)).isLessThanOrEqualTo(TOL);
+                assertThat(maxAbs(again, 0, full, 0, full.length)).isLessThanOrEqualTo(TOL);
 
                 // A copy extends independently of the original.
                 try (KvCache fork = cache.copy()) {
@@ -240,7 +234,7 @@ class PtCausalLMTest {
                     assertThat(cache.length()).isEqualTo(n);
                     assertThat(fork.length()).isEqualTo(n + 1);
                     float[] b = lm.forward(TokenBatch.of(7), cache, LogitsMode.LAST).values();
-                    assertThat(maxDiff(a, 0, b, 0, a.length)).isLessThanOrEqualTo(1e-6);
+                    assertThat(maxAbs(a, 0, b, 0, a.length)).isLessThanOrEqualTo(1e-6);
                 }
             }
         }
