@@ -15,9 +15,11 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -29,7 +31,7 @@ import java.util.Set;
  *
  * <pre>
  * java -cp ... dev.billionllm.bench.export.OrtStepProfile DIR/model.onnx [--threads 2] [--seq 1]
- *     [--past 64] [--reps 20] [--no-spin] [--profile] [--top 12]
+ *     [--past 64] [--reps 20] [--no-spin] [--profile] [--top 12] [--config KEY=VALUE ...]
  * </pre>
  */
 public final class OrtStepProfile {
@@ -45,6 +47,7 @@ public final class OrtStepProfile {
         boolean spin = true;
         boolean profile = false;
         int top = 12;
+        List<String> config = new ArrayList<>();
         for (int a = 1; a < args.length; a++) {
             switch (args[a]) {
                 case "--threads" -> threads = Integer.parseInt(args[++a]);
@@ -54,6 +57,7 @@ public final class OrtStepProfile {
                 case "--no-spin" -> spin = false;
                 case "--profile" -> profile = true;
                 case "--top" -> top = Integer.parseInt(args[++a]);
+                case "--config" -> config.add(args[++a]);
                 default -> throw new IllegalArgumentException("unknown option " + args[a]);
             }
         }
@@ -65,6 +69,10 @@ public final class OrtStepProfile {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (!spin) {
                 options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            }
+            for (String entry : config) { // any ONNX Runtime session config entry, to try it without a rebuild
+                int eq = entry.indexOf('=');
+                options.addConfigEntry(entry.substring(0, eq), entry.substring(eq + 1));
             }
             if (profile) {
                 options.enableProfiling(profilePrefix.toString());
