@@ -76,7 +76,8 @@ public final class OnnxExporter {
      * @param sourceName recorded in the metadata
      */
     public static Map<String, Object> export(ModelConfig config, TensorSource source, String sourceName, Path dst,
-            ExportOptions options) {
+            ExportOptions requested) {
+        ExportOptions options = supported(config, requested);
         try {
             Files.createDirectories(dst);
             Path dataTmp = dst.resolve(DATA_FILE + ".tmp");
@@ -103,6 +104,15 @@ public final class OnnxExporter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the export to " + dst, e);
         }
+    }
+
+    /**
+     * The options this config can run with: ONNX Runtime's GroupQueryAttention rejects a head size
+     * that is not a multiple of 8 (group_query_attention_helper.h, CheckInputs), so such models get
+     * the standard attention graph; billion-export.json records what was built.
+     */
+    static ExportOptions supported(ModelConfig config, ExportOptions options) {
+        return options.fusedAttention() && config.headDim() % 8 != 0 ? options.withFusedAttention(false) : options;
     }
 
     /** Copies the tokenizer and config files {@link #export} carries along. */

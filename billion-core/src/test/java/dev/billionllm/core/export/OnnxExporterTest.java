@@ -1,8 +1,8 @@
 package dev.billionllm.core.export;
 
 import dev.billionllm.core.testing.Greedy;
-import static org.assertj.core.api.Assertions.assertThat;
 import static dev.billionllm.core.testing.LogitDiff.maxAbs;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;

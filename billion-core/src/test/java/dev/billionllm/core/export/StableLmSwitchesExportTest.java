@@ -1,8 +1,9 @@
 package dev.billionllm.core.export;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static dev.billionllm.core.testing.LogitDiff.maxAbs;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfigParser;
@@ -168,6 +169,21 @@ class StableLmSwitchesExportTest {
             assertThat(maxAbs(prefill(onnx, PROMPT), 0, reference, 0, reference.length)).as(e.getKey())
                     .isLessThanOrEqualTo(TOLERANCE);
         }
+    }
+
+    /** ONNX Runtime's GroupQueryAttention needs head_dim % 8 == 0; other heads get the standard graph. */
+    @Test
+    void headSizeGroupQueryAttentionCannotTakeFallsBackToStandardAttention() throws IOException {
+        TinyStableLm model = TinyStableLm.random(true, false, 11, 12, 0.5);
+        Path dst = export(model, "head12", ExportOptions.defaults());
+        JsonObject metadata = ModelConfigParser.readJson(dst.resolve(OnnxExporter.METADATA_FILE));
+        assertThat(metadata.get("fused_attention").getAsBoolean()).isFalse();
+        float[] reference = new StableLmReference(model).logits(PROMPT);
+        CausalLM onnx = load("onnxruntime", dst);
+        assertThat(maxAbs(prefill(onnx, PROMPT), 0, reference, 0, reference.length)).isLessThanOrEqualTo(TOLERANCE);
+        assertThat(Greedy.decode(onnx, new int[][] {PROMPT}, new int[][] {ones(PROMPT.length)}, NEW_TOKENS)[0])
+                .containsExactly(Greedy.decode(load("pytorch", dir.resolve("head12-src")), new int[][] {PROMPT},
+                        new int[][] {ones(PROMPT.length)}, NEW_TOKENS)[0]);
     }
 
     /**

@@ -13,36 +13,44 @@ import java.util.Random;
 
 /**
  * A small random StableLM checkpoint held in memory under transformers' tensor names: hidden 64,
- * 4 query heads over 2 kv heads (GQA), head_dim 16 with partial rotary 0.25, 2 layers, q/k/v
+ * 4 query heads over 2 kv heads (GQA), head_dim 16 with partial rotary 0.25 (both can be changed), 2 layers, q/k/v
  * biases, and the {@code qk_layernorm} / {@code use_parallel_residual} switches as asked. Scales
  * are chosen so logits spread over a few units (greedy tokens are far from ties) and every
  * per-head norm scale differs.
  */
 final class TinyStableLm {
 
-    final int hidden = 64;
+    final int hidden;
     final int heads = 4;
     final int kvHeads = 2;
-    final int headDim = 16;
+    final int headDim;
     final int intermediate = 96;
     final int vocab = 512;
     final int layers = 2;
     final double eps = 1e-5;
     final double ropeTheta = 10000;
-    final double partialRotaryFactor = 0.25;
+    final double partialRotaryFactor;
     final boolean qkNorm;
     final boolean parallel;
     /** Tensor name to row-major values and shape. */
     final Map<String, float[]> values = new LinkedHashMap<>();
     final Map<String, long[]> shapes = new LinkedHashMap<>();
 
-    private TinyStableLm(boolean qkNorm, boolean parallel) {
+    private TinyStableLm(boolean qkNorm, boolean parallel, int headDim, double partialRotaryFactor) {
         this.qkNorm = qkNorm;
         this.parallel = parallel;
+        this.headDim = headDim;
+        this.hidden = heads * headDim;
+        this.partialRotaryFactor = partialRotaryFactor;
     }
 
     static TinyStableLm random(boolean qkNorm, boolean parallel, long seed) {
-        TinyStableLm m = new TinyStableLm(qkNorm, parallel);
+        return random(qkNorm, parallel, seed, 16, 0.25);
+    }
+
+    /** Another head size (hidden = 4 heads x headDim); {@code headDim * partialRotaryFactor} must be even. */
+    static TinyStableLm random(boolean qkNorm, boolean parallel, long seed, int headDim, double partialRotaryFactor) {
+        TinyStableLm m = new TinyStableLm(qkNorm, parallel, headDim, partialRotaryFactor);
         Random r = new Random(seed);
         int h = m.hidden;
         int q = m.heads * m.headDim;
@@ -81,7 +89,7 @@ final class TinyStableLm {
 
     /** A deep copy, for variants with edited weights. */
     TinyStableLm copy() {
-        TinyStableLm c = new TinyStableLm(qkNorm, parallel);
+        TinyStableLm c = new TinyStableLm(qkNorm, parallel, headDim, partialRotaryFactor);
         values.forEach((k, v) -> c.values.put(k, v.clone()));
         c.shapes.putAll(shapes);
         return c;

@@ -1,9 +1,9 @@
 package dev.billionllm.core.backend.onnx;
 
 import dev.billionllm.core.testing.Greedy;
+import static dev.billionllm.core.testing.LogitDiff.maxAbs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static dev.billionllm.core.testing.LogitDiff.maxAbs;
 
 import ai.onnxruntime.OnnxTensor;
 import com.google.gson.JsonObject;
