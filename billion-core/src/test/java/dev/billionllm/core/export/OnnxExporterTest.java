@@ -1,6 +1,7 @@
 package dev.billionllm.core.export;
 
 import dev.billionllm.core.testing.Greedy;
+import dev.billionllm.core.testing.LogitDiff;
 import static dev.billionllm.core.testing.LogitDiff.maxAbs;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -74,10 +75,7 @@ class OnnxExporterTest {
     void fp32PrefillLogitsMatchGoldens(String fixture) throws IOException {
         CausalLM lm = model(fixture, ExportOptions.defaults());
         Goldens g = new Goldens(fixture);
-        double worst = 0;
-        for (int p = 0; p < g.prompts(); p++) {
-            worst = Math.max(worst, prefillError(lm, g, p));
-        }
+        double worst = worstPrefillError(lm, g);
         System.out.printf("[export] %s fp32: prefill max abs logit error %.3g%n", fixture, worst);
         assertThat(worst).isLessThanOrEqualTo(1e-4);
     }
@@ -87,10 +85,7 @@ class OnnxExporterTest {
     void fp32WithStandardRotaryOperatorsMatchesGoldensToo(String fixture) throws IOException {
         CausalLM lm = model(fixture, ExportOptions.defaults().withFusedRotary(false));
         Goldens g = new Goldens(fixture);
-        double worst = 0;
-        for (int p = 0; p < g.prompts(); p++) {
-            worst = Math.max(worst, prefillError(lm, g, p));
-        }
+        double worst = worstPrefillError(lm, g);
         System.out.printf("[export] %s fp32 standard-op rotary: prefill max abs logit error %.3g%n", fixture, worst);
         assertThat(worst).isLessThanOrEqualTo(1e-4);
         int[] prompt = g.ints("prompt0.input_ids");
@@ -123,17 +118,10 @@ class OnnxExporterTest {
         float[] expected = g.floats("batch.logits");
         int seq = ids[0].length;
         int vocab = lm.config().vocabSize();
-        double worst = 0;
+        double worst;
         try (KvCache cache = lm.newCache(ids.length, seq)) {
             Logits logits = lm.forward(TokenBatch.of(ids, mask), cache, LogitsMode.ALL);
-            for (int b = 0; b < ids.length; b++) {
-                for (int t = 0; t < seq; t++) {
-                    if (mask[b][t] == 1) {
-                        worst = Math.max(worst, maxAbs(logits.values(), logits.offset(b, t), expected,
-                                (b * seq + t) * vocab, vocab));
-                    }
-                }
-            }
+            worst = LogitDiff.maxAbsAtRealPositions(logits, expected, mask, vocab);
         }
         assertThat(worst).isLessThanOrEqualTo(1e-4);
         int[][] out = Greedy.decode(lm, ids, mask, NEW_TOKENS);
@@ -173,6 +161,15 @@ class OnnxExporterTest {
         // Loose bounds: quantisation noise, not a broken graph (which gives errors near the logit range).
         assertThat(worst).isLessThan(range * (precision == Precision.INT8 ? 0.2 : 0.5));
         assertThat(agree).isGreaterThan(0);
+    }
+
+    /** The largest prefill error over all the fixture's prompts. */
+    static double worstPrefillError(CausalLM lm, Goldens g) {
+        double worst = 0;
+        for (int p = 0; p < g.prompts(); p++) {
+            worst = Math.max(worst, prefillError(lm, g, p));
+        }
+        return worst;
     }
 
     static double prefillError(CausalLM lm, Goldens g, int p) {

@@ -1,5 +1,7 @@
 package dev.billionllm.core.testing;
 
+import dev.billionllm.core.lm.Logits;
+
 /** Largest absolute difference between logits, the measure every golden comparison uses. */
 public final class LogitDiff {
 
@@ -27,5 +29,23 @@ public final class LogitDiff {
             throw new IllegalArgumentException("lengths differ: " + actual.length + " vs " + expected.length);
         }
         return maxAbs(actual, 0, expected, 0, actual.length);
+    }
+
+    /**
+     * Max |logits - expected| over the positions {@code mask} marks real (1) in a padded batch;
+     * {@code expected} is {@code [rows, seq, vocab]} as transformers writes a batch's logits.
+     */
+    public static double maxAbsAtRealPositions(Logits logits, float[] expected, int[][] mask, int vocab) {
+        int seq = mask[0].length;
+        double worst = 0;
+        for (int b = 0; b < mask.length; b++) {
+            for (int t = 0; t < seq; t++) {
+                if (mask[b][t] == 1) {
+                    worst = Math.max(worst, maxAbs(logits.values(), logits.offset(b, t), expected,
+                            (b * seq + t) * vocab, vocab));
+                }
+            }
+        }
+        return worst;
     }
 }
