@@ -116,7 +116,7 @@ public final class OnnxExporter {
     }
 
     /** Copies the tokenizer and config files {@link #export} carries along. */
-    static void copyCompanions(Path src, Path dst) {
+    public static void copyCompanions(Path src, Path dst) {
         for (String name : COPIED) {
             Path from = src.resolve(name);
             if (Files.isRegularFile(from)) {
