@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             CompareCommand.class,
             ExportCommand.class,
+            CacheCommand.class,
             MmluCommand.class,
             PerplexityCommand.class,
             CommandLine.HelpCommand.class,

@@ -37,16 +37,16 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (Model m = model.load(cli.err); LineSource lines = LineSource.open(cli.in, cli.terminal)) {
+        try (Model m = model.loadForGeneration(cli.err); LineSource lines = LineSource.open(cli.in, cli.terminal)) {
             Generator generator = m.generator();
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
             if (!m.chatTemplate().isModelTemplate()) {
-                cli.err.println("[" + m.folder().getFileName()
+                cli.err.println("[" + ModelOptions.displayName(m)
                         + " has no chat template: using the plain-text fallback]");
             }
             List<ChatMessage> history = new ArrayList<>();
             String systemPrompt = system;
-            cli.out.println("Chatting with " + m.folder().getFileName() + " (/system TEXT, /reset, /exit).");
+            cli.out.println("Chatting with " + ModelOptions.displayName(m) + " (/system TEXT, /reset, /exit).");
             String line;
             while ((line = lines.readLine("you> ")) != null) {
                 String text = line.strip();

@@ -47,7 +47,7 @@ final class CompareCommand implements Callable<Integer> {
         List<Model> loaded = new ArrayList<>();
         try {
             for (String ref : models) {
-                loaded.add(model.load(ref, cli.err));
+                loaded.add(model.loadForGeneration(ref, cli.err));
             }
             for (String prompt : prompts) {
                 List<String[]> answers = new ArrayList<>();
@@ -58,7 +58,7 @@ final class CompareCommand implements Callable<Integer> {
                     String stats = String.format(Locale.ROOT, "ttft %d ms, %.1f tok/s, %d tokens, %s",
                             r.timings().timeToFirstToken().toMillis(), r.timings().decodeTokensPerSecond(),
                             r.tokenIds().size(), r.finishReason().name().toLowerCase(Locale.ROOT));
-                    answers.add(new String[] {m.folder().getFileName().toString(), r.text().strip(), stats});
+                    answers.add(new String[] {ModelOptions.displayName(m), r.text().strip(), stats});
                 }
                 cli.out.println("prompt: " + prompt);
                 print(answers);

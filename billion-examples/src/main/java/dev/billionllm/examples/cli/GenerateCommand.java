@@ -50,7 +50,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Model m = model.load(cli.err)) {
+        try (Model m = model.loadForGeneration(cli.err)) {
             Generator generator = m.generator();
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
             Prompt prompt = input.ids != null ? Prompt.ids(input.ids)
@@ -67,7 +67,7 @@ final class GenerateCommand implements Callable<Integer> {
             } else {
                 cli.out.println();
                 cli.err.printf("[%s, %d prompt tokens, %d new, %s; ttft %d ms, prefill %.1f tok/s, decode %.1f tok/s]%n",
-                        m.folder().getFileName(), r.promptTokenCount(), r.tokenIds().size(),
+                        ModelOptions.displayName(m), r.promptTokenCount(), r.tokenIds().size(),
                         r.finishReason().name().toLowerCase(java.util.Locale.ROOT),
                         r.timings().timeToFirstToken().toMillis(), r.timings().prefillTokensPerSecond(),
                         r.timings().decodeTokensPerSecond());

@@ -1,9 +1,19 @@
 package dev.billionllm.examples.cli;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.cache.ExportCache;
+import dev.billionllm.core.cache.FastPath;
+import dev.billionllm.core.export.OnnxExporter;
+import dev.billionllm.core.export.Precision;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** Options that pick and load a model, shared by every command that runs one. */
@@ -15,8 +25,15 @@ final class ModelOptions {
     String model;
 
     @Option(names = "--backend", paramLabel = "NAME",
-            description = "pytorch or onnxruntime (default: pytorch for safetensors folders).")
+            description = "pytorch or onnxruntime (default: generate, chat and compare run safetensors models "
+                    + "through a cached ONNX export at --precision; other commands use pytorch).")
     String backend;
+
+    @Option(names = "--precision", paramLabel = "P",
+            description = "FP32, INT8 or INT4: runs a safetensors model through an ONNX export at this precision, "
+                    + "built once and cached (see billion cache); FP32 without --backend is the exact PyTorch path "
+                    + "(default for generate, chat, compare: INT8).")
+    Precision precision;
 
     @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu or gpu:N (default: engine default).")
     String device;
@@ -29,14 +46,64 @@ final class ModelOptions {
             description = "ONNX file variant: fp32, quantized, int8, q4, q4f16, fp16 or a file name.")
     String variant;
 
-    /** Resolves and loads the model, saying on {@code err} when a bundled model stands in. */
+    /** Whether the fast path's choice was printed already (once per command, not per model). */
+    private boolean reasonPrinted;
+
+    /**
+     * Resolves and loads the model as named, saying on {@code err} when a bundled model stands in:
+     * PyTorch for safetensors unless {@code --precision} asks for an export (measurement commands).
+     */
     Model load(PrintWriter err) {
-        return load(model, err);
+        return load(model, err, false);
     }
 
-    Model load(String reference, PrintWriter err) {
+    /**
+     * Loads the model for generation: safetensors models run through the cached ONNX export that
+     * {@link FastPath} picks unless {@code --backend pytorch} or {@code --precision fp32} says
+     * otherwise; the export is built on first use with a progress bar on {@code err}.
+     */
+    Model loadForGeneration(PrintWriter err) {
+        return load(model, err, true);
+    }
+
+    Model loadForGeneration(String reference, PrintWriter err) {
+        return load(reference, err, true);
+    }
+
+    private Model load(String reference, PrintWriter err, boolean fastByDefault) {
         Path folder = ModelResolver.resolve(reference, err);
         LoadOptions options = LoadOptions.defaults().withDevice(device).withThreads(threads).withVariant(variant);
-        return Model.load(folder, backend, options);
+        if (!fastByDefault && precision == null) {
+            return Model.load(folder, backend, options);
+        }
+        FastPath path = FastPath.choose(folder, backend, precision);
+        if (path.reason() != null && !reasonPrinted) {
+            err.println("[" + path.reason() + "]");
+            err.flush();
+            reasonPrinted = true;
+        }
+        Path toLoad = path.prepare(folder, ExportCache.atDefaultLocation(), err);
+        return Model.load(toLoad, path.backend(), options);
+    }
+
+    /**
+     * The name to show for a loaded model: its folder, or for a cached export the folder it was
+     * exported from and the precision ({@code tiny-tinyllama (int8)}).
+     */
+    static String displayName(Model m) {
+        Path metadata = m.folder().resolve(OnnxExporter.METADATA_FILE);
+        if (Files.isRegularFile(metadata)) {
+            try {
+                JsonObject meta = JsonParser.parseString(Files.readString(metadata, StandardCharsets.UTF_8))
+                        .getAsJsonObject();
+                if (meta.has("source") && meta.has("precision")) {
+                    Path source = Path.of(meta.get("source").getAsString()).getFileName();
+                    return source + " (" + meta.get("precision").getAsString().toLowerCase(Locale.ROOT) + ")";
+                }
+            } catch (IOException | RuntimeException e) {
+                // A foreign or damaged metadata file: fall back to the folder name.
+            }
+        }
+        return m.folder().getFileName().toString();
     }
 }

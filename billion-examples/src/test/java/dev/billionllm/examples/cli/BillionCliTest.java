@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -48,7 +49,8 @@ class BillionCliTest {
         String ids = StreamSupport.stream(promptIds.spliterator(), false).map(e -> e.getAsString())
                 .collect(Collectors.joining(","));
 
-        Run r = run("", "generate", "--model", model(name), "--prompt-ids", ids, "--greedy",
+        // Exactness is checked on the fp32 PyTorch path, named explicitly: the default runs an int8 export.
+        Run r = run("", "generate", "--model", model(name), "--precision", "fp32", "--prompt-ids", ids, "--greedy",
                 "--max-new-tokens", String.valueOf(expected.size()), "--json");
 
         assertThat(r.code()).as(r.err()).isZero();
@@ -98,6 +100,54 @@ class BillionCliTest {
     }
 
     @Test
+    void chatOnAFreshCacheExportsOnceThenReusesTheExport(@TempDir Path tmp) throws Exception {
+        // A copy of the fixture has its own fingerprint, so the shared test cache has no export of it yet.
+        Path copy = Files.createDirectories(tmp.resolve("fresh-tinyllama"));
+        try (var files = Files.list(Fixtures.dir("tiny-tinyllama"))) {
+            for (Path f : files.collect(Collectors.toList())) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Run first = run("hello, who are you?\n/exit\n", "chat", "-m", copy.toString(), "--greedy", "-n", "12");
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.err()).contains("[int8 ONNX export (default: ").contains("export int8 fresh-tinyllama")
+                .contains("100%").contains("export cached at");
+        assertThat(first.out()).contains("Chatting with fresh-tinyllama (int8)");
+
+        Run second = run("hello, who are you?\n/exit\n", "chat", "-m", copy.toString(), "--greedy", "-n", "12");
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(second.err()).contains("[int8 ONNX export (default: ").doesNotContain("export int8")
+                .doesNotContain("export cached at");
+        assertThat(answers(second)).isEqualTo(answers(first));
+
+        Run list = run("", "cache", "list");
+        assertThat(list.out()).contains("fresh-tinyllama-").contains("int8-v");
+        Run clear = run("", "cache", "clear", "--model", "fresh-tinyllama-");
+        assertThat(clear.out()).contains("removed 1 export(s)");
+        assertThat(run("", "cache", "list").out()).doesNotContain("fresh-tinyllama-");
+    }
+
+    @Test
+    void fp32AndPytorchOverridesSkipTheExport() {
+        for (String[] flags : List.of(new String[] {"--precision", "fp32"}, new String[] {"--backend", "pytorch"})) {
+            Run r = run("", "generate", "-m", model("tiny-tinyllama"), flags[0], flags[1], "-p", "the cat sat on",
+                    "--greedy", "-n", "4", "--json");
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(JsonParser.parseString(r.out()).getAsJsonObject().get("backend").getAsString())
+                    .isEqualTo("pytorch");
+            assertThat(r.err()).doesNotContain("ONNX export");
+        }
+        Run bad = run("", "generate", "-m", model("tiny-tinyllama"), "--backend", "pytorch", "--precision", "int4",
+                "-p", "hi");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("fp32 only");
+    }
+
+    private static List<String> answers(Run r) {
+        return r.out().lines().filter(l -> l.startsWith("assistant> ")).collect(Collectors.toList());
+    }
+
+    @Test
     void compareShowsEveryModel() {
         Run r = run("", "compare", "--models", model("tiny-tinyllama") + "," + model("tiny-llama32"),
                 "-p", "the cat sat on", "--greedy", "-n", "8", "--width", "160");
@@ -125,7 +175,7 @@ class BillionCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "models", "download", "generate", "chat", "compare", "export", "mmlu", "perplexity"})
+    @ValueSource(strings = {"demo", "models", "download", "generate", "chat", "compare", "export", "cache", "mmlu", "perplexity"})
     void everyCommandHasHelp(String command) {
         Run r = run("", command, "--help");
         assertThat(r.code()).isZero();
