@@ -89,6 +89,7 @@ public final class OnnxExportBench {
         ModelConfig config = tinyLlama(layers);
         System.out.printf("TinyLlama-1.1B shape, %d layers, %.2fB parameters, random weights; %d threads, %d cores%n",
                 layers, config.parameterCount() / 1e9, threads, Runtime.getRuntime().availableProcessors());
+        System.out.println("cpu " + dev.billionllm.bench.speed.Environment.capture().cpuLine());
         System.out.printf("%-7s %10s %9s %10s %10s %9s %9s%n", "backend", "export s", "load s", "pp128 t/s", "tg128 t/s",
                 "RSS MiB", "disk MiB");
         for (String variant : variants) {

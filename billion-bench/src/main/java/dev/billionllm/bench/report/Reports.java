@@ -51,7 +51,7 @@ public final class Reports {
         requireSome(reports);
         StringBuilder md = new StringBuilder();
         for (Environment env : distinctEnvironments(reports)) {
-            md.append("**Environment:** ").append(env.cpuModel()).append(", ").append(env.logicalCores())
+            md.append("**Environment:** ").append(env.cpuLine()).append(", ").append(env.logicalCores())
                     .append(" logical cores; ").append(env.os()).append("; ").append(env.jvm()).append("; DJL ")
                     .append(env.djlVersion()).append(", PyTorch ").append(env.pytorchVersion())
                     .append(", ONNX Runtime ").append(env.onnxRuntimeVersion()).append("; OMP_WAIT_POLICY ")

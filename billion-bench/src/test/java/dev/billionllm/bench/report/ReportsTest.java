@@ -25,7 +25,7 @@ class ReportsTest {
 
     private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final Environment ENV = new Environment("Test CPU", 2, "Linux 6", "OpenJDK 17", "0.36.0", "2.7.1",
-            "1.21.1", "PASSIVE");
+            "1.21.1", "PASSIVE", List.of("avx2", "avx512f", "avx512_vnni"));
 
     static ModelReport randomWeights() {
         return new ModelReport("tinyllama", "pytorch", "cpu", 2, true, 1_100_048_384L, 4_400_193_536L, 3.5,
@@ -45,7 +45,7 @@ class ReportsTest {
     @Test
     void markdownHasEveryTableAndMarksRandomWeights() {
         String md = Reports.markdown(List.of(randomWeights(), scored()), "img/");
-        assertThat(md).contains("**Environment:** Test CPU, 2 logical cores; Linux 6; OpenJDK 17; DJL 0.36.0, "
+        assertThat(md).contains("**Environment:** Test CPU [avx2 avx512f avx512_vnni], 2 logical cores; Linux 6; OpenJDK 17; DJL 0.36.0, "
                 + "PyTorch 2.7.1, ONNX Runtime 1.21.1; OMP_WAIT_POLICY PASSIVE.");
         assertThat(md).contains("| tinyllama (random weights) | pytorch | cpu | 2 | pp128 | 250.50 | 4.25 | 511.00 | 3.99 "
                 + "| 4.10 | 3 |");

@@ -30,5 +30,11 @@ class MemoryAndEnvironmentTest {
         assertThat(env.cpuModel()).isNotBlank();
         assertThat(env.djlVersion()).isEqualTo("0.36.0");
         assertThat(env.pytorchVersion()).isEqualTo("not loaded");
+        // Every x86-64 machine this project supports has AVX2; the line names what was found.
+        assertThat(Environment.REPORTED_FEATURES).containsAll(env.cpuFeatures());
+        assertThat(env.cpuLine()).startsWith(env.cpuModel() + " [");
+        if (System.getProperty("os.arch").equals("amd64") && Files.isReadable(Path.of("/proc/cpuinfo"))) {
+            assertThat(env.cpuFeatures()).contains("avx2");
+        }
     }
 }
