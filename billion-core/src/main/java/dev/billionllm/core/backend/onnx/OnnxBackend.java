@@ -38,9 +38,11 @@ public final class OnnxBackend implements Backend {
     public static final String OPTIMIZATION_PROPERTY = "billion.onnx.optimization";
 
     /**
-     * System property: "false" stops ONNX Runtime's intra-op threads from spinning while they wait.
-     * Spinning is ORT's default and best on idle cores; on busy or shared cores it made int4 decode
-     * 1.7-2x slower here (docs/export.md), so such machines should set it to false.
+     * System property: "true" lets ONNX Runtime's intra-op threads spin while they wait (ORT's own
+     * default); anything else, or unset, turns spinning off. Off by default: spinning wins a little on
+     * idle cores, but on busy or shared cores it made int4 decode 1.7-2x slower (docs/export.md) and
+     * a tiny model's decode step several times slower (docs/COMPARISON.md), and a library cannot know
+     * that its cores are idle.
      */
     public static final String SPINNING_PROPERTY = "billion.onnx.spinning";
 
@@ -57,6 +59,11 @@ public final class OnnxBackend implements Backend {
     /** A backend whose sessions use {@code optimization}. */
     public OnnxBackend(OptLevel optimization) {
         this.optimization = Objects.requireNonNull(optimization, "optimization");
+    }
+
+    /** Whether sessions let their intra-op threads spin, from {@value #SPINNING_PROPERTY} (default false). */
+    public static boolean spinningAllowed() {
+        return "true".equalsIgnoreCase(System.getProperty(SPINNING_PROPERTY, "false").trim());
     }
 
     /** "none", "basic", "extended" or "all" (the ORT names {@code NO_OPT}, ... are accepted too). */
@@ -104,7 +111,7 @@ public final class OnnxBackend implements Backend {
             if (options.threads() > 0) {
                 so.setIntraOpNumThreads(options.threads());
             }
-            if ("false".equalsIgnoreCase(System.getProperty(SPINNING_PROPERTY, "true"))) {
+            if (!spinningAllowed()) {
                 so.addConfigEntry("session.intra_op.allow_spinning", "0");
             }
             addDevice(so, options.device());

@@ -15,13 +15,16 @@ import org.junit.jupiter.api.Test;
 class OnnxSpinningTest {
 
     @Test
-    void sessionsWithoutSpinningComputeTheSameLogits() {
+    void sessionsWithAndWithoutSpinningComputeTheSameLogits() {
         Path dir = Fixtures.dir("tiny-tinyllama-onnx");
-        float[] spinning = lastLogits(dir);
         String old = System.getProperty(OnnxBackend.SPINNING_PROPERTY);
-        System.setProperty(OnnxBackend.SPINNING_PROPERTY, "false");
+        System.clearProperty(OnnxBackend.SPINNING_PROPERTY);
         try {
-            assertThat(lastLogits(dir)).containsExactly(spinning);
+            assertThat(OnnxBackend.spinningAllowed()).as("spinning is off unless asked for").isFalse();
+            float[] quiet = lastLogits(dir);
+            System.setProperty(OnnxBackend.SPINNING_PROPERTY, "true");
+            assertThat(OnnxBackend.spinningAllowed()).isTrue();
+            assertThat(lastLogits(dir)).containsExactly(quiet);
         } finally {
             if (old == null) {
                 System.clearProperty(OnnxBackend.SPINNING_PROPERTY);

@@ -1,0 +1,298 @@
+package dev.billionllm.bench.step;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.billionllm.bench.speed.Environment;
+import dev.billionllm.core.Model;
+import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.backend.onnx.OnnxBackend;
+import dev.billionllm.core.cache.ExportCache;
+import dev.billionllm.core.export.ExportOptions;
+import dev.billionllm.core.export.Precision;
+import dev.billionllm.core.generate.GenerationConfig;
+import dev.billionllm.core.generate.GenerationResult;
+import dev.billionllm.core.generate.Generator;
+import dev.billionllm.core.generate.Prompt;
+import dev.billionllm.core.generate.Sampler;
+import dev.billionllm.core.generate.Samplers;
+import dev.billionllm.core.lm.CausalLM;
+import dev.billionllm.core.lm.KvCache;
+import dev.billionllm.core.lm.LogitsMode;
+import dev.billionllm.core.lm.TokenBatch;
+import dev.billionllm.core.tokenize.IncrementalDecoder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Per-step time of greedy decoding on one model, taken apart, for the PyTorch backend and ONNX
+ * exports (fp32 and int8, from the export cache):
+ *
+ * <ul>
+ *   <li><b>generator</b>: one {@code Generator} decode step (forward, logits processors, sampling,
+ *       stop checks, incremental detokenisation, events), from the result's decode timing;
+ *   <li><b>forward</b>: one {@code CausalLM.forward} of one token after the prompt;
+ *   <li><b>engine</b>: the engine alone. ONNX: {@code session.run} on a raw session of the same
+ *       file and options, its inputs made before the clock starts and its presents fed back as the
+ *       next pasts, so forward − engine is the Java side (arrays, tensors, logits copy, cache
+ *       bookkeeping). PyTorch: not separable (a step is many engine calls); the cost of one small
+ *       engine call is printed instead;
+ *   <li><b>sample</b> (greedy and top-p) and <b>detok</b> (incremental decoder) per token, alone.
+ * </ul>
+ *
+ * <pre>
+ * java -cp $CP dev.billionllm.bench.step.StepOverheadBench testdata/tiny-tinyllama [--threads 2] [--steps 64]
+ *     [--runs 5] [--backends pytorch,onnx-fp32,onnx-int8]
+ * </pre>
+ */
+public final class StepOverheadBench {
+
+    private StepOverheadBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Path folder = Path.of(args[0]);
+        int threads = 2;
+        int steps = 64;
+        int runs = 5;
+        List<String> backends = List.of("pytorch", "onnx-fp32", "onnx-int8");
+        for (int a = 1; a < args.length; a++) {
+            switch (args[a]) {
+                case "--threads" -> threads = Integer.parseInt(args[++a]);
+                case "--steps" -> steps = Integer.parseInt(args[++a]);
+                case "--runs" -> runs = Integer.parseInt(args[++a]);
+                case "--backends" -> backends = List.of(args[++a].split(","));
+                default -> throw new IllegalArgumentException("unknown option " + args[a]
+                        + " (--threads N, --steps N, --runs N, --backends pytorch,onnx-fp32,onnx-int8)");
+            }
+        }
+        Environment env = Environment.capture();
+        System.out.printf(Locale.ROOT, "%s; %d threads; %d decode steps x %d runs; cpu %s; OMP_WAIT_POLICY %s, "
+                + "ORT spinning %s; load %s%n", folder.getFileName(), threads, steps, runs, env.cpuLine(), env.ompWaitPolicy(),
+                OnnxBackend.spinningAllowed(), loadAverage());
+        System.out.printf(Locale.ROOT, "%-10s %12s %12s %12s %12s %12s %12s %12s%n", "backend", "generator ms",
+                "forward ms", "engine ms", "java ms", "greedy us", "top-p us", "detok us");
+        LoadOptions options = LoadOptions.defaults().withThreads(threads);
+        for (String backend : backends) {
+            Path toLoad = folder;
+            String engineName = "pytorch";
+            if (backend.startsWith("onnx-")) {
+                Precision p = Precision.valueOf(backend.substring(5).toUpperCase(Locale.ROOT));
+                toLoad = ExportCache.atDefaultLocation()
+                        .obtain(folder, ExportOptions.defaults().withPrecision(p), null).folder();
+                engineName = "onnxruntime";
+            }
+            try (Model model = Model.load(toLoad, engineName, options)) {
+                Row row = measure(model, toLoad, engineName, threads, steps, runs);
+                System.out.printf(Locale.ROOT, "%-10s %12.3f %12.3f %12.3f %12.3f %12.1f %12.1f %12.1f%n", backend,
+                        row.generatorMs, row.forwardMs, row.engineMs, row.forwardMs - row.engineMs, row.greedyUs,
+                        row.topPUs, row.detokUs);
+            }
+        }
+    }
+
+    record Row(double generatorMs, double forwardMs, double engineMs, double greedyUs, double topPUs,
+            double detokUs) {}
+
+    static Row measure(Model model, Path folder, String engine, int threads, int steps, int runs) throws Exception {
+        CausalLM lm = model.lm();
+        int vocab = lm.config().vocabSize();
+        int[] prompt = new SplittableRandom(7).ints(16, 3, Math.min(vocab, lm.usableVocabSize())).toArray();
+
+        // generator: the whole step as a user sees it (eos ignored so every run takes `steps` steps)
+        Generator generator = model.generator();
+        GenerationConfig greedy = GenerationConfig.builder().optMaxNewTokens(steps + 1).optTemperature(0)
+                .optEosTokenIds(List.of()).build();
+        double[] gen = new double[runs];
+        generator.generate(Prompt.ids(prompt), greedy); // warm-up
+        for (int r = 0; r < runs; r++) {
+            GenerationResult res = generator.generate(Prompt.ids(prompt), greedy);
+            gen[r] = res.timings().decode().toNanos() / 1e6 / (res.tokenIds().size() - 1);
+        }
+
+        // forward: one token per call after the prompt
+        double[] fwd = new double[runs];
+        for (int r = -1; r < runs; r++) {
+            try (KvCache cache = lm.newCache(1, prompt.length + steps + 1)) {
+                lm.forward(TokenBatch.of(new int[][] {prompt}), cache, LogitsMode.LAST);
+                long t = System.nanoTime();
+                for (int s = 0; s < steps; s++) {
+                    lm.forward(TokenBatch.of(new int[][] {{prompt[s % prompt.length]}}), cache, LogitsMode.LAST);
+                }
+                if (r >= 0) {
+                    fwd[r] = (System.nanoTime() - t) / 1e6 / steps;
+                }
+            }
+        }
+
+        double engineMs = engine.equals("onnxruntime")
+                ? rawOrtStep(folder, threads, prompt.length, steps, runs)
+                : ptEngineEstimate();
+
+        float[] logits = new float[vocab];
+        SplittableRandom rng = new SplittableRandom(3);
+        for (int i = 0; i < vocab; i++) {
+            logits[i] = (float) rng.nextGaussian() * 3;
+        }
+        int[] context = Arrays.copyOf(prompt, prompt.length + 1);
+        double greedyUs = perCallMicros(Samplers.forConfig(greedy, lm.usableVocabSize(), 1), logits, context);
+        GenerationConfig topP = GenerationConfig.builder().optTemperature(0.8).optTopP(0.9).optTopK(0).build();
+        double topPUs = perCallMicros(Samplers.forConfig(topP, lm.usableVocabSize(), 1), logits, context);
+
+        double detokUs = 0;
+        int n = 0;
+        long t = System.nanoTime();
+        for (int r = 0; r < 50; r++) {
+            IncrementalDecoder d = model.tokenizer().newIncrementalDecoder(true);
+            for (int s = 0; s < steps; s++) {
+                d.add(3 + (s * 37) % (Math.min(vocab, lm.usableVocabSize()) - 3));
+                n++;
+            }
+            d.flush();
+        }
+        detokUs = (System.nanoTime() - t) / 1e3 / n;
+        return new Row(median(gen), median(fwd), engineMs, greedyUs, topPUs, detokUs);
+    }
+
+    private static double perCallMicros(Sampler sampler, float[] logits, int[] context) {
+        int reps = 2000;
+        for (int i = 0; i < reps; i++) {
+            sampler.sample(logits, context);
+        }
+        long t = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            sampler.sample(logits, context);
+        }
+        return (System.nanoTime() - t) / 1e3 / reps;
+    }
+
+    /** Median ms of one raw {@code session.run} decode step, presents fed back as pasts. */
+    static double rawOrtStep(Path folder, int threads, int promptLength, int steps, int runs) throws OrtException {
+        Engine.getEngine("OnnxRuntime");
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setIntraOpNumThreads(threads);
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (!OnnxBackend.spinningAllowed()) {
+                so.addConfigEntry("session.intra_op.allow_spinning", "0");
+            }
+            try (OrtSession session = env.createSession(folder.resolve("model.onnx").toString(), so)) {
+                double[] ms = new double[runs];
+                for (int r = -1; r < runs; r++) {
+                    Map<String, OnnxTensor> pasts = emptyPasts(env, session);
+                    long total = 0;
+                    int past = 0;
+                    for (int s = 0; s <= steps; s++) {
+                        int seq = s == 0 ? promptLength : 1;
+                        Map<String, OnnxTensor> in = new HashMap<>(pasts);
+                        List<OnnxTensor> made = smallInputs(env, in, past, seq);
+                        long t = System.nanoTime();
+                        OrtSession.Result result = session.run(in);
+                        if (s > 0) {
+                            total += System.nanoTime() - t;
+                        }
+                        made.forEach(OnnxTensor::close);
+                        pasts.values().forEach(OnnxTensor::close);
+                        pasts = new HashMap<>();
+                        for (Map.Entry<String, OnnxValue> e : result) {
+                            if (e.getKey().startsWith("present")) {
+                                pasts.put(e.getKey().replace("present", "past_key_values"), (OnnxTensor) e.getValue());
+                            } else {
+                                e.getValue().close();
+                            }
+                        }
+                        past += seq;
+                    }
+                    pasts.values().forEach(OnnxTensor::close);
+                    if (r >= 0) {
+                        ms[r] = total / 1e6 / steps;
+                    }
+                }
+                return median(ms);
+            }
+        }
+    }
+
+    private static Map<String, OnnxTensor> emptyPasts(OrtEnvironment env, OrtSession session) throws OrtException {
+        Map<String, OnnxTensor> pasts = new HashMap<>();
+        for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
+            if (e.getKey().startsWith("past_key_values.")) {
+                long[] shape = ((TensorInfo) e.getValue().getInfo()).getShape();
+                pasts.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.allocate(0),
+                        new long[] {1, shape[1], 0, shape[3]}));
+            }
+        }
+        return pasts;
+    }
+
+    private static List<OnnxTensor> smallInputs(OrtEnvironment env, Map<String, OnnxTensor> in, int past, int seq)
+            throws OrtException {
+        long[][] ids = new long[1][seq];
+        long[][] positions = new long[1][seq];
+        for (int j = 0; j < seq; j++) {
+            ids[0][j] = 5 + j;
+            positions[0][j] = past + j;
+        }
+        long[][] mask = new long[1][past + seq];
+        Arrays.fill(mask[0], 1);
+        List<OnnxTensor> made = new ArrayList<>();
+        made.add(OnnxTensor.createTensor(env, ids));
+        made.add(OnnxTensor.createTensor(env, mask));
+        made.add(OnnxTensor.createTensor(env, positions));
+        in.put("input_ids", made.get(0));
+        in.put("attention_mask", made.get(1));
+        in.put("position_ids", made.get(2));
+        return made;
+    }
+
+    /**
+     * PyTorch has no single call to time: prints the cost of one small engine call (a [1, 64] add
+     * and its close), the unit a step pays per engine call, and returns NaN for the engine column.
+     */
+    static double ptEngineEstimate() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            NDArray a = m.ones(new Shape(1, 64));
+            NDArray b = m.ones(new Shape(1, 64));
+            int reps = 20000;
+            for (int i = 0; i < reps; i++) {
+                a.add(b).close();
+            }
+            long t = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                a.add(b).close();
+            }
+            double perCallUs = (System.nanoTime() - t) / 1e3 / reps;
+            System.out.printf(Locale.ROOT, "  (pytorch: one small engine call %.1f us)%n", perCallUs);
+            return Double.NaN; // no single engine call to time: the column reads NaN
+        }
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+}
