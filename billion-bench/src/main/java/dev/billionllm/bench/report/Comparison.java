@@ -15,6 +15,11 @@ public final class Comparison {
 
     /** Folder, next to COMPARISON.md, holding its charts and data. */
     public static final String ASSETS = "comparison";
+    /**
+     * Everything from this line on in an existing COMPARISON.md is kept when it is regenerated:
+     * sections measured by other tools (llama.cpp rounds, per-step overhead) live there.
+     */
+    public static final String KEPT_MARKER = "<!-- kept by Comparison.write: sections below are not generated -->";
 
     private Comparison() {}
 
@@ -37,7 +42,22 @@ public final class Comparison {
                 + "Data: [comparison.csv](" + ASSETS + "/comparison.csv), [comparison.json](" + ASSETS
                 + "/comparison.json).\n";
         Path file = docsDir.resolve("COMPARISON.md");
-        AtomicFiles.writeString(file, md);
+        AtomicFiles.writeString(file, md + keptSections(file));
         return file;
+    }
+
+    private static String keptSections(Path file) {
+        try {
+            if (java.nio.file.Files.isRegularFile(file)) {
+                String old = java.nio.file.Files.readString(file);
+                int at = old.indexOf(KEPT_MARKER);
+                if (at >= 0) {
+                    return "\n" + old.substring(at);
+                }
+            }
+            return "";
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file, e);
+        }
     }
 }

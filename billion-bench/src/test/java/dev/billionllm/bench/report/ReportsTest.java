@@ -119,5 +119,10 @@ class ReportsTest {
                 "comparison/mmlu-accuracy.png", "comparison/comparison.csv", "comparison/comparison.json")) {
             assertThat(docs.resolve(f)).isNotEmptyFile();
         }
+        // hand-written sections after the marker survive a regeneration; what came before is replaced
+        Files.writeString(md, "stale generated text\n" + Comparison.KEPT_MARKER + "\n## llama.cpp\nmeasured by hand\n");
+        String again = Files.readString(Comparison.write(List.of(randomWeights()), docs, "java Benchmark --again"));
+        assertThat(again).startsWith("# Model comparison").contains("java Benchmark --again")
+                .doesNotContain("stale generated text").endsWith(Comparison.KEPT_MARKER + "\n## llama.cpp\nmeasured by hand\n");
     }
 }
