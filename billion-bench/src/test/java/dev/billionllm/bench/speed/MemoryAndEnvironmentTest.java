@@ -31,7 +31,7 @@ class MemoryAndEnvironmentTest {
         assertThat(env.djlVersion()).isEqualTo("0.36.0");
         assertThat(env.pytorchVersion()).isEqualTo("not loaded");
         // Every x86-64 machine this project supports has AVX2; the line names what was found.
-        assertThat(Environment.REPORTED_FEATURES).containsAll(env.cpuFeatures());
+        assertThat(dev.billionllm.core.platform.CpuFeatures.REPORTED).containsAll(env.cpuFeatures());
         assertThat(env.cpuLine()).startsWith(env.cpuModel() + " [");
         if (System.getProperty("os.arch").equals("amd64") && Files.isReadable(Path.of("/proc/cpuinfo"))) {
             assertThat(env.cpuFeatures()).contains("avx2");

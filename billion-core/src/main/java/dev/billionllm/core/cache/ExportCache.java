@@ -185,10 +185,13 @@ public final class ExportCache {
 
     /**
      * A file-name-safe key naming every option that changes the graph, plus the builder version:
-     * {@code int4-b32-acc4-v2}, {@code int8-head_fp32-v2}, {@code fp32-v2-plainattn}.
+     * {@code int4-b32-acc4-v3}, {@code int8-u8-head_fp32-v3}, {@code fp32-v3-plainattn}.
      */
     static String optionsKey(ExportOptions o) {
         StringBuilder key = new StringBuilder(lower(o.precision()));
+        if (o.precision() == Precision.INT8 || o.effectiveLmHeadPrecision() == Precision.INT8) {
+            key.append('-').append(o.int8Encoding().id());
+        }
         boolean int4 = o.precision() == Precision.INT4 || o.effectiveLmHeadPrecision() == Precision.INT4;
         if (int4) {
             key.append("-b").append(o.blockSize()).append("-acc").append(o.accuracyLevel());

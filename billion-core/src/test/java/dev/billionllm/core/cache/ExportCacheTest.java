@@ -39,7 +39,7 @@ class ExportCacheTest {
 
         assertThat(first.built()).isTrue();
         assertThat(progress.toString()).contains("export int8 tiny-tinyllama").contains("100%");
-        assertThat(first.optionsKey()).isEqualTo("int8-v" + OnnxExporter.BUILDER_VERSION);
+        assertThat(first.optionsKey()).isEqualTo("int8-u8-v" + OnnxExporter.BUILDER_VERSION);
         JsonObject meta = JsonParser.parseString(Files.readString(first.folder().resolve(OnnxExporter.METADATA_FILE)))
                 .getAsJsonObject();
         assertThat(meta.get("precision").getAsString()).isEqualTo("int8");
@@ -104,7 +104,7 @@ class ExportCacheTest {
     void aCrashedBuildIsCleanedUpAndRebuilt() throws Exception {
         ExportCache cache = ExportCache.at(tmp.resolve("cache"));
         ModelIdentity id = ModelIdentity.of(Fixtures.dir("tiny-tinyllama"));
-        Path leftover = cache.root().resolve(id.key()).resolve(ExportCache.TMP_PREFIX + "int8-v"
+        Path leftover = cache.root().resolve(id.key()).resolve(ExportCache.TMP_PREFIX + "int8-u8-v"
                 + OnnxExporter.BUILDER_VERSION + "-12345");
         Files.createDirectories(leftover);
         Files.writeString(leftover.resolve(OnnxExporter.DATA_FILE), "half written");

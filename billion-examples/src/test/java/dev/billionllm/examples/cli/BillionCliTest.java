@@ -121,7 +121,7 @@ class BillionCliTest {
         assertThat(answers(second)).isEqualTo(answers(first));
 
         Run list = run("", "cache", "list");
-        assertThat(list.out()).contains("fresh-tinyllama-").contains("int8-v");
+        assertThat(list.out()).contains("fresh-tinyllama-").contains("int8-u8-v");
         Run clear = run("", "cache", "clear", "--model", "fresh-tinyllama-");
         assertThat(clear.out()).contains("removed 1 export(s)");
         assertThat(run("", "cache", "list").out()).doesNotContain("fresh-tinyllama-");
