@@ -8,6 +8,7 @@ import java.util.Set;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * A progress bar over the checkpoint bytes the exporter has read. The exporter reads each tensor
@@ -36,6 +37,8 @@ final class ExportProgress implements AutoCloseable {
                 .setInitialMax(Math.max(1, total >> 20))
                 .setUnit("MiB", 1)
                 .showSpeed()
+                // no ANSI colours: the bar often goes to a log or a captured stream
+                .setStyle(ProgressBarStyle.UNICODE_BLOCK)
                 .setUpdateIntervalMillis(250)
                 .setConsumer(new WriterConsumer(out))
                 .build();
