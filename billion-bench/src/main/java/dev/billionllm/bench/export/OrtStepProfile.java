@@ -104,17 +104,7 @@ public final class OrtStepProfile {
     private static Map<String, OnnxTensor> inputs(OrtEnvironment env, OrtSession session, int seq, int past)
             throws OrtException {
         Map<String, OnnxTensor> in = new HashMap<>();
-        long[][] ids = new long[1][seq];
-        long[][] positions = new long[1][seq];
-        for (int j = 0; j < seq; j++) {
-            ids[0][j] = 5 + j;
-            positions[0][j] = past + j;
-        }
-        long[][] mask = new long[1][past + seq];
-        Arrays.fill(mask[0], 1);
-        in.put("input_ids", OnnxTensor.createTensor(env, ids));
-        in.put("attention_mask", OnnxTensor.createTensor(env, mask));
-        in.put("position_ids", OnnxTensor.createTensor(env, positions));
+        tokenInputs(env, in, past, seq);
         for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
             if (e.getKey().startsWith("past_key_values.")) {
                 long[] shape = ((TensorInfo) e.getValue().getInfo()).getShape(); // [batch, kv, past, d]
@@ -124,6 +114,29 @@ public final class OrtStepProfile {
             }
         }
         return in;
+    }
+
+    /**
+     * Puts one row's {@code input_ids}, {@code attention_mask} (all real) and {@code position_ids}
+     * for {@code seq} new tokens after {@code past} cached ones into {@code in}; returns them, for
+     * the caller to close.
+     */
+    public static List<OnnxTensor> tokenInputs(OrtEnvironment env, Map<String, OnnxTensor> in, int past, int seq)
+            throws OrtException {
+        long[][] ids = new long[1][seq];
+        long[][] positions = new long[1][seq];
+        for (int j = 0; j < seq; j++) {
+            ids[0][j] = 5 + j;
+            positions[0][j] = past + j;
+        }
+        long[][] mask = new long[1][past + seq];
+        Arrays.fill(mask[0], 1);
+        List<OnnxTensor> made = List.of(OnnxTensor.createTensor(env, ids), OnnxTensor.createTensor(env, mask),
+                OnnxTensor.createTensor(env, positions));
+        in.put("input_ids", made.get(0));
+        in.put("attention_mask", made.get(1));
+        in.put("position_ids", made.get(2));
+        return made;
     }
 
     /** The quantised linear-layer kernels: what bounds a decode step once the graph is lean. */

@@ -11,6 +11,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.billionllm.bench.export.OrtStepProfile;
 import dev.billionllm.bench.speed.Environment;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.backend.LoadOptions;
@@ -224,7 +225,7 @@ public final class StepOverheadBench {
                     for (int s = 0; s <= steps; s++) {
                         int seq = s == 0 ? promptLength : 1;
                         Map<String, OnnxTensor> in = new HashMap<>(pasts);
-                        List<OnnxTensor> made = smallInputs(env, in, past, seq);
+                        List<OnnxTensor> made = OrtStepProfile.tokenInputs(env, in, past, seq);
                         long t = clock.getAsLong();
                         OrtSession.Result result = session.run(in);
                         if (s > 0) {
@@ -262,26 +263,6 @@ public final class StepOverheadBench {
             }
         }
         return pasts;
-    }
-
-    private static List<OnnxTensor> smallInputs(OrtEnvironment env, Map<String, OnnxTensor> in, int past, int seq)
-            throws OrtException {
-        long[][] ids = new long[1][seq];
-        long[][] positions = new long[1][seq];
-        for (int j = 0; j < seq; j++) {
-            ids[0][j] = 5 + j;
-            positions[0][j] = past + j;
-        }
-        long[][] mask = new long[1][past + seq];
-        Arrays.fill(mask[0], 1);
-        List<OnnxTensor> made = new ArrayList<>();
-        made.add(OnnxTensor.createTensor(env, ids));
-        made.add(OnnxTensor.createTensor(env, mask));
-        made.add(OnnxTensor.createTensor(env, positions));
-        in.put("input_ids", made.get(0));
-        in.put("attention_mask", made.get(1));
-        in.put("position_ids", made.get(2));
-        return made;
     }
 
     /**

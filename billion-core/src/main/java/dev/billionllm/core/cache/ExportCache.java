@@ -5,13 +5,12 @@ import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.export.Precision;
+import dev.billionllm.core.io.ProcessLock;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.TensorSource;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -19,13 +18,10 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
@@ -60,10 +56,6 @@ public final class ExportCache {
     static final String LOCKS = ".locks";
     static final String TMP_PREFIX = ".tmp-";
     static final String SOURCE_FILE = "source.txt";
-
-    // FileChannel.lock is per process: two threads of one JVM asking for the same file lock get
-    // OverlappingFileLockException instead of waiting, so threads queue on a JVM lock first.
-    private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final Path root;
 
@@ -110,7 +102,7 @@ public final class ExportCache {
         if (isComplete(target)) {
             return entry(identity.key(), optionsKey, target, false);
         }
-        try (Lock lock = lock(identity.key() + "--" + optionsKey)) {
+        try (ProcessLock lock = lock(identity.key() + "--" + optionsKey)) {
             // Another process may have finished it while this one waited.
             if (isComplete(target)) {
                 return entry(identity.key(), optionsKey, target, false);
@@ -172,7 +164,7 @@ public final class ExportCache {
             if (!e.modelKey().startsWith(modelKeyPrefix)) {
                 continue;
             }
-            try (Lock lock = lock(e.modelKey() + "--" + e.optionsKey())) {
+            try (ProcessLock lock = lock(e.modelKey() + "--" + e.optionsKey())) {
                 deleteTree(e.folder());
                 deleteLeftovers(e.folder().getParent(), e.optionsKey());
                 removed.add(e);
@@ -304,23 +296,8 @@ public final class ExportCache {
     }
 
     /** Takes the cross-process lock of one cache key; closing releases it. */
-    private Lock lock(String name) throws IOException {
-        Path file = root.resolve(LOCKS).resolve(name + ".lock");
-        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(file, k -> new ReentrantLock());
-        jvmLock.lock();
-        try {
-            Files.createDirectories(file.getParent());
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            try {
-                return new Lock(jvmLock, channel, channel.lock());
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                throw e;
-            }
-        } catch (IOException | RuntimeException e) {
-            jvmLock.unlock();
-            throw e;
-        }
+    private ProcessLock lock(String name) throws IOException {
+        return ProcessLock.acquire(root.resolve(LOCKS).resolve(name + ".lock"));
     }
 
     /**
@@ -334,26 +311,4 @@ public final class ExportCache {
      * @param built true when the call that returned it exported it
      */
     public record Entry(String modelKey, String optionsKey, Path folder, String source, long bytes, boolean built) {}
-
-    private static final class Lock implements AutoCloseable {
-        private final ReentrantLock jvmLock;
-        private final FileChannel channel;
-        private final FileLock fileLock;
-
-        Lock(ReentrantLock jvmLock, FileChannel channel, FileLock fileLock) {
-            this.jvmLock = jvmLock;
-            this.channel = channel;
-            this.fileLock = fileLock;
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                fileLock.release();
-                channel.close();
-            } finally {
-                jvmLock.unlock();
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.billionllm.core.hub;
 
+import dev.billionllm.core.io.ProcessLock;
 import dev.billionllm.core.hub.HubException.Reason;
 import dev.billionllm.core.hub.HubHttp.FileMetadata;
 import dev.billionllm.core.hub.HubHttp.Target;
@@ -61,7 +62,7 @@ final class BlobDownloader {
         if (Files.isRegularFile(blob)) {
             return blob;
         }
-        try (HubCache.BlobLock lock = cache.lock(repo, meta.etag())) {
+        try (ProcessLock lock = cache.lock(repo, meta.etag())) {
             if (Files.isRegularFile(blob)) {
                 return blob; // another process finished it while we waited
             }

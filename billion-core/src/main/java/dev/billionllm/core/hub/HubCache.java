@@ -1,18 +1,13 @@
 package dev.billionllm.core.hub;
 
+import dev.billionllm.core.io.ProcessLock;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The on-disk cache, laid out exactly as Python's huggingface_hub lays it out so that both tools
@@ -29,10 +24,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * </pre>
  */
 final class HubCache {
-
-    // FileChannel.lock is per process: two threads of one JVM asking for the same file lock get
-    // OverlappingFileLockException instead of waiting, so threads queue on a JVM lock first.
-    private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final Path root;
     private final boolean symlinks;
@@ -166,25 +157,12 @@ final class HubCache {
      * Takes the cross-process lock of one blob, at the path huggingface_hub uses, so that two
      * processes never write the same {@code .incomplete} file at once.
      */
-    BlobLock lock(RepoId repo, String etag) {
+    ProcessLock lock(RepoId repo, String etag) {
         Path file = root.resolve(".locks").resolve(repo.cacheFolderName()).resolve(etag + ".lock");
-        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(file, k -> new ReentrantLock());
-        jvmLock.lock();
         try {
-            Files.createDirectories(file.getParent());
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            try {
-                return new BlobLock(jvmLock, channel, channel.lock());
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                throw e;
-            }
+            return ProcessLock.acquire(file);
         } catch (IOException e) {
-            jvmLock.unlock();
             throw ioFailure("lock " + file, e);
-        } catch (RuntimeException e) {
-            jvmLock.unlock();
-            throw e;
         }
     }
 
@@ -202,30 +180,5 @@ final class HubCache {
 
     static HubException ioFailure(String what, IOException e) {
         return new HubException(HubException.Reason.TRANSFER, "Cannot " + what + ": " + e, e);
-    }
-
-    /** A held blob lock; closing releases the file lock and then the JVM lock. */
-    static final class BlobLock implements AutoCloseable {
-        private final ReentrantLock jvmLock;
-        private final FileChannel channel;
-        private final FileLock fileLock;
-
-        private BlobLock(ReentrantLock jvmLock, FileChannel channel, FileLock fileLock) {
-            this.jvmLock = jvmLock;
-            this.channel = channel;
-            this.fileLock = fileLock;
-        }
-
-        @Override
-        public void close() {
-            try {
-                fileLock.release();
-                channel.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } finally {
-                jvmLock.unlock();
-            }
-        }
     }
 }
