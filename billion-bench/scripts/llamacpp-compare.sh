@@ -12,7 +12,7 @@
 # int4 block 32 and block 128 once; (5) ROUNDS rounds, each running every row once in a rotated
 # order, each row in its own process under /usr/bin/time for the peak RSS: ours (pp128, tg128 of
 # OnnxExportBench) and llama-bench -p 128 -n 128 -t THREADS. PyTorch fp32 and ONNX fp32 run in the
-# first round only (minutes per row). Results: $WORK/results.tsv; summary.py prints the medians.
+# first round only (minutes per row; FP32_ROWS=0 skips them). Results: $WORK/results.tsv; summary.py prints the medians.
 # Heavy steps run under flock /tmp/bench.lock, the machine's shared benchmark lock.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +21,7 @@ LLAMA_DIR=${LLAMA_DIR:-/tmp/llamacpp}
 WORK=${WORK:-/tmp/llamacpp-compare}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}
+FP32_ROWS=${FP32_ROWS:-1}   # 0 skips PyTorch fp32 and ONNX fp32 (minutes per row on a busy machine)
 LOCK=${LOCK:-/tmp/bench.lock}
 mkdir -p "$LLAMA_DIR" "$WORK"
 
@@ -60,6 +61,7 @@ done
 # 4. our exports, once
 for spec in "fp32 32" "int8 32" "int4 32" "int4 128"; do
   set -- $spec
+  [ "$1" = fp32 ] && [ "$FP32_ROWS" = 0 ] && continue
   flock "$LOCK" $JAVA dev.billionllm.bench.export.OnnxExportBench --work "$WORK/onnx" --reuse --runs 0 \
       --precisions "$1" --block-size "$2" --threads "$THREADS" >/dev/null
 done
@@ -96,7 +98,7 @@ print(pp + "\t" + tg)')
 
 rows=("ours int8 32" "llama Q4_0" "ours int4 32" "llama Q8_0" "ours int4 128" "llama f16")
 for round in $(seq 1 "$ROUNDS"); do
-  if [ "$round" = 1 ]; then
+  if [ "$round" = 1 ] && [ "$FP32_ROWS" = 1 ]; then
     ours "onnx-fp32" fp32 32
     ours "pytorch-fp32" pytorch 32
   fi
