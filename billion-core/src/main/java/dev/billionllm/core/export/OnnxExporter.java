@@ -3,6 +3,7 @@ package dev.billionllm.core.export;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.billionllm.core.UnsupportedModelException;
+import dev.billionllm.core.arch.CheckpointReader;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.io.safetensors.Safetensors;
@@ -86,7 +87,7 @@ public final class OnnxExporter {
             byte[] model;
             long dataBytes;
             try (OnnxGraph graph = new OnnxGraph(dataTmp, DATA_FILE)) {
-                new DecoderGraphBuilder(config, new CheckpointWeights(config, source), graph, options).build();
+                new DecoderGraphBuilder(config, new CheckpointReader(source, sourceName), graph, options).build();
                 Map<String, String> props = new LinkedHashMap<>();
                 metadata.forEach((k, v) -> props.put("billion." + k, String.valueOf(v)));
                 model = graph.encode("billion_decoder", Map.of("", OPSET, OnnxGraph.MS_DOMAIN, 1L), "billion-llm",
@@ -137,7 +138,7 @@ public final class OnnxExporter {
         m.put("builder", "billion-llm OnnxExporter");
         m.put("builder_version", BUILDER_VERSION);
         m.put("source", source);
-        m.put("model_type", config.family().modelType());
+        m.put("model_type", config.modelType());
         m.put("precision", options.precision().name().toLowerCase(java.util.Locale.ROOT));
         m.put("lm_head_precision", options.effectiveLmHeadPrecision().name().toLowerCase(java.util.Locale.ROOT));
         m.put("embedding_precision", "fp32");
