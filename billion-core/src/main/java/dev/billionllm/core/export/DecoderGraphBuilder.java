@@ -521,13 +521,18 @@ final class DecoderGraphBuilder {
                 break;
             }
             case INT8: {
-                WeightQuantizer.Int8 q = WeightQuantizer.int8(w, n, k);
-                String b = g.initializer(name + ".weight_q", INT8, new long[] {k, n}, ByteBuffer.wrap(q.values()));
+                WeightQuantizer.Int8 q = WeightQuantizer.int8(w, n, k, options.int8Encoding());
+                boolean unsigned = q.encoding() == Int8Encoding.U8;
+                String b = g.initializer(name + ".weight_q", unsigned ? UINT8 : INT8, new long[] {k, n},
+                        ByteBuffer.wrap(q.values()));
                 String s = g.floats(name + ".weight_scale", new long[] {n}, q.scales());
                 List<String> in = new ArrayList<>(List.of(x, b, s));
+                // uint8 weights select ONNX Runtime's U8U8 kernel, which cannot saturate (Int8Encoding).
+                in.add(unsigned ? g.uint8Scalar(128) : "");
                 if (bias != null) {
-                    in.add("");
                     in.add(g.floats(name + ".bias", new long[] {n}, bias));
+                } else if (!unsigned) {
+                    in.remove(in.size() - 1);
                 }
                 return g.node(MS_DOMAIN, "DynamicQuantizeMatMul", in, 1)[0];
             }
