@@ -169,6 +169,61 @@ public final class ArchitectureDeclaration {
         }
     }
 
+    /**
+     * The declaration of {@code a} as {@link #parse} reads it (without {@code model_type}): its
+     * {@code like} family and every value that differs from that family's. For writing a declared
+     * model's config.json so that the folder describes itself.
+     */
+    public static JsonObject toJson(Architecture a) {
+        Architecture base = Architectures.builtIn(a.family());
+        JsonObject o = new JsonObject();
+        o.addProperty("like", base.modelType());
+        putIfChanged(o, "qkv_bias", a.qkvBias(), base.qkvBias());
+        putIfChanged(o, "output_bias", a.outputBias(), base.outputBias());
+        putIfChanged(o, "mlp_bias", a.mlpBias(), base.mlpBias());
+        putIfChanged(o, "tie_word_embeddings", a.tieWordEmbeddings(), base.tieWordEmbeddings());
+        putIfChanged(o, "qk_norm", a.qkNorm(), base.qkNorm());
+        putIfChanged(o, "parallel_residual", a.parallelResidual(), base.parallelResidual());
+        if (a.parallelNormShared() != base.parallelNormShared()) {
+            o.addProperty("parallel_norm", a.parallelNormShared() ? "shared" : "separate");
+        }
+        if (a.normKind() != base.normKind()) {
+            o.addProperty("norm", a.normKind().name().toLowerCase(Locale.ROOT));
+        }
+        if (a.mlpKind() != base.mlpKind()) {
+            o.addProperty("mlp", a.mlpKind().name().toLowerCase(Locale.ROOT));
+        }
+        if (a.qkvLayout() != base.qkvLayout()) {
+            o.addProperty("qkv_layout", a.qkvLayout().name().toLowerCase(Locale.ROOT));
+        }
+        if (!a.partialRotaryFactor().equals(base.partialRotaryFactor())) {
+            o.addProperty("partial_rotary_factor", a.partialRotaryFactor().fallback());
+        }
+        if (!a.hiddenAct().equals(base.hiddenAct())) {
+            o.addProperty("activation", a.hiddenAct().fallback());
+        }
+        JsonObject names = new JsonObject();
+        for (Module m : Module.values()) {
+            String mine = a.tensorNames().templates().get(m);
+            String theirs = base.tensorNames().templates().get(m);
+            if (mine == null && theirs != null) {
+                names.add(m.key(), com.google.gson.JsonNull.INSTANCE);
+            } else if (mine != null && !mine.equals(theirs)) {
+                names.addProperty(m.key(), mine);
+            }
+        }
+        if (names.size() > 0) {
+            o.add("tensor_names", names);
+        }
+        return o;
+    }
+
+    private static void putIfChanged(JsonObject o, String key, Flag mine, Flag base) {
+        if (!mine.equals(base)) {
+            o.addProperty(key, mine.fallback());
+        }
+    }
+
     private interface BoolSetter {
         void set(boolean value);
     }

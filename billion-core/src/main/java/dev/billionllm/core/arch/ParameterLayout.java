@@ -67,7 +67,16 @@ public final class ParameterLayout {
      *     input norm
      */
     public record Layer(NormWeights inputNorm, Projection qkv, Parameter qkNorm, Projection output,
-            NormWeights mlpNorm, Projection mlpIn, Projection mlpOut) {}
+            NormWeights mlpNorm, Projection mlpIn, Projection mlpOut) {
+
+        /**
+         * The layer's projections in forward order (qkv, output, mlpIn, mlpOut): with their parts,
+         * every linear module of the checkpoint an adapter can target.
+         */
+        public List<Projection> projections() {
+            return List.of(qkv, output, mlpIn, mlpOut);
+        }
+    }
 
     /** Token embeddings {@code [vocab, hidden]}. */
     public Parameter embedding() {

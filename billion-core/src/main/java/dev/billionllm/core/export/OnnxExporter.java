@@ -3,6 +3,8 @@ package dev.billionllm.core.export;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.billionllm.core.UnsupportedModelException;
+import dev.billionllm.core.arch.ArchitectureDeclaration;
+import dev.billionllm.core.arch.Architectures;
 import dev.billionllm.core.arch.CheckpointReader;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
@@ -60,13 +62,41 @@ public final class OnnxExporter {
      * @throws dev.billionllm.core.WeightLoadException for missing or misshapen tensors
      */
     public static Map<String, Object> export(Path src, Path dst, ExportOptions options) {
-        ModelConfig config = ModelConfigParser.parse(src);
+        return export(ModelConfigParser.parse(src), src, dst, options);
+    }
+
+    /**
+     * Exports {@code src} with a config already parsed from it, for example with a spec's declared
+     * architecture ({@code spec.config(src)}). When that architecture is declared outside the
+     * folder, the exported config.json carries the declaration
+     * ({@value ArchitectureDeclaration#CONFIG_KEY}), so the export loads on its own.
+     */
+    public static Map<String, Object> export(ModelConfig config, Path src, Path dst, ExportOptions options) {
         Map<String, Object> metadata;
         try (TensorSource source = Safetensors.open(src)) {
             metadata = export(config, source, src.toAbsolutePath().toString(), dst, options);
         }
         copyCompanions(src, dst);
+        declareArchitecture(config, dst);
         return metadata;
+    }
+
+    /** Adds a declared (not built-in) architecture to the exported config.json when it lacks one. */
+    private static void declareArchitecture(ModelConfig config, Path dst) {
+        if (Architectures.find(config.modelType()) != null) {
+            return;
+        }
+        Path file = dst.resolve("config.json");
+        JsonObject json = ModelConfigParser.readJson(file);
+        if (json.has(ArchitectureDeclaration.CONFIG_KEY)) {
+            return;
+        }
+        json.add(ArchitectureDeclaration.CONFIG_KEY, ArchitectureDeclaration.toJson(config.architecture()));
+        try {
+            writeAtomically(file, new GsonBuilder().setPrettyPrinting().create().toJson(json));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
     }
 
     /**
