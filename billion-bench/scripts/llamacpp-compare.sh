@@ -44,7 +44,11 @@ if [ ! -f "$WORK/cp.txt" ]; then
   ./mvnw -o -q -B compile -pl billion-bench -am
   ./mvnw -o -q -B -pl billion-bench dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
 fi
-CP="$repo/billion-bench/target/classes:$repo/billion-core/target/classes:$(cat "$WORK/cp.txt")"
+# A copy of the compiled classes: a rebuild in the worktree during the rounds cannot change them.
+rm -rf "$WORK/classes" && mkdir -p "$WORK/classes"
+cp -r "$repo/billion-bench/target/classes" "$WORK/classes/bench"
+cp -r "$repo/billion-core/target/classes" "$WORK/classes/core"
+CP="$WORK/classes/bench:$WORK/classes/core:$(cat "$WORK/cp.txt")"
 JAVA="java -Xmx6g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp $CP"
 if [ ! -f "$WORK/hf/model.safetensors" ]; then
   flock "$LOCK" $JAVA dev.billionllm.bench.export.RandomCheckpoint "$WORK/hf"
