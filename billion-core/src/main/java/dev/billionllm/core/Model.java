@@ -167,7 +167,8 @@ public final class Model implements AutoCloseable {
         if (fallback == null) {
             throw new ConfigException(folder + ": no installed backend can load this folder (expected model.safetensors,"
                     + " model.safetensors.index.json or an ONNX decoder such as model.onnx; installed: "
-                    + Backends.all().stream().map(Backend::name).collect(Collectors.joining(", ")) + ")");
+                    + Backends.all().stream().map(Backend::name).collect(Collectors.joining(", ")) + "). "
+                    + Backends.ENGINE_DEPENDENCIES);
         }
         return fallback;
     }

@@ -15,6 +15,11 @@ import java.util.stream.Collectors;
  */
 public final class Backends {
 
+    /** What each engine needs on the class path; part of every "no such backend" message. */
+    public static final String ENGINE_DEPENDENCIES = "PyTorch (safetensors folders) needs ai.djl.pytorch:pytorch-engine,"
+            + " pytorch-jni and pytorch-native-cpu on the class path, ONNX Runtime (ONNX folders)"
+            + " ai.djl.onnxruntime:onnxruntime-engine (see README, \"Dependencies\")";
+
     private Backends() {}
 
     /** Every usable backend on the class path, in service-file order. */
@@ -58,10 +63,7 @@ public final class Backends {
             }
         }
         throw new UnsupportedModelException("no backend named \"" + name + "\"; available: "
-                + all.stream().map(Backend::name).collect(Collectors.joining(", "))
-                + ". PyTorch needs ai.djl.pytorch:pytorch-engine, pytorch-jni and pytorch-native-cpu on the class"
-                + " path, ONNX Runtime ai.djl.onnxruntime:onnxruntime-engine and com.microsoft.onnxruntime:onnxruntime"
-                + " (see README, \"Dependencies\")"
+                + all.stream().map(Backend::name).collect(Collectors.joining(", ")) + ". " + ENGINE_DEPENDENCIES
                 + (unavailable.isEmpty() ? "" : "; not usable here: " + String.join("; ", unavailable)));
     }
 }
