@@ -11,10 +11,13 @@ import dev.billionllm.core.hub.HubClient;
 import dev.billionllm.core.hub.HubOptions;
 import dev.billionllm.core.spec.ModelSpec;
 import dev.billionllm.core.spec.SeedSpecs;
+import dev.billionllm.core.testing.ChildJvm;
 import dev.billionllm.core.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,6 +85,40 @@ class ModelLoadByNameTest {
             assertThat(fixture.generationDefaults().topK()).isEmpty();
         }
         assertThat(hub.requests).as("loading made no request").hasSize(afterDownload);
+    }
+
+    /** Literally {@code Model.load("tinyllama")}, in a JVM whose HF_HUB_CACHE is the download's cache. */
+    @Test
+    void plainLoadByIdReadsTheCacheTheEnvironmentNames() throws Exception {
+        List<String> cp = ChildJvm.testClassPath(e -> true);
+        Map<String, String> env = new HashMap<>();
+        env.put("HF_HUB_CACHE", tmp.resolve("hub").toString());
+        env.put("HF_HOME", null);
+        env.put("HF_HUB_OFFLINE", "1");
+        ChildJvm.Result before = ChildJvm.run(LoadByName.class.getName(), cp, env, "tinyllama");
+        assertThat(before.code()).as(before.err()).isEqualTo(3);
+        assertThat(before.out()).contains("billion download tinyllama");
+
+        client().download("tinyllama");
+        hub.close();
+
+        ChildJvm.Result after = ChildJvm.run(LoadByName.class.getName(), cp, env, "tinyllama");
+        assertThat(after.code()).as(after.err()).isZero();
+        try (Model fixture = Model.load(Fixtures.dir("tiny-tinyllama"))) {
+            assertThat(after.out()).contains("ids: " + greedy(fixture));
+        }
+    }
+
+    /** Runs in the child JVM: {@code Model.load(args[0])} with no options at all. */
+    public static final class LoadByName {
+        public static void main(String[] args) {
+            try (Model m = Model.load(args[0])) {
+                System.out.println("ids: " + greedy(m));
+            } catch (ConfigException e) {
+                System.out.println(e.getMessage());
+                System.exit(3);
+            }
+        }
     }
 
     @Test
