@@ -103,10 +103,11 @@ public final class StepOverheadBench {
         System.out.printf(Locale.ROOT, "%s; %d threads; %d decode steps x %d runs; %s clock; cpu %s; OMP_WAIT_POLICY %s, "
                 + "ORT spinning %s; load %s%n", folder.getFileName(), threads, steps, runs,
                 cpuClock ? "thread CPU" : "wall", env.cpuLine(), env.ompWaitPolicy(),
-                OnnxBackend.spinningAllowed(), loadAverage());
+                spinning(), loadAverage());
         System.out.printf(Locale.ROOT, "%-10s %12s %12s %12s %12s %12s %12s %12s%n", "backend", "generator ms",
                 "forward ms", "engine ms", "java ms", "greedy us", "top-p us", "detok us");
-        LoadOptions options = LoadOptions.defaults().withThreads(threads);
+        LoadOptions options = LoadOptions.builder().optThreads(threads)
+                .optBackendOption(OnnxBackend.SPINNING, String.valueOf(spinning())).build();
         for (String backend : backends) {
             Path toLoad = folder;
             String engineName = "pytorch";
@@ -116,7 +117,7 @@ public final class StepOverheadBench {
                         .obtain(folder, ExportOptions.defaults().withPrecision(p), null).folder();
                 engineName = "onnxruntime";
             }
-            try (Model model = Model.load(toLoad, engineName, options)) {
+            try (Model model = Model.load(toLoad, options.toBuilder().optBackend(engineName).build())) {
                 Row row = measure(model, toLoad, engineName, threads, steps, runs);
                 System.out.printf(Locale.ROOT, "%-10s %12.3f %12.3f %12.3f %12.3f %12.1f %12.1f %12.1f%n", backend,
                         row.generatorMs, row.forwardMs, row.engineMs, row.forwardMs - row.engineMs, row.greedyUs,
@@ -213,7 +214,7 @@ public final class StepOverheadBench {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setIntraOpNumThreads(threads);
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (!OnnxBackend.spinningAllowed()) {
+            if (!spinning()) {
                 so.addConfigEntry("session.intra_op.allow_spinning", "0");
             }
             try (OrtSession session = env.createSession(folder.resolve("model.onnx").toString(), so)) {
@@ -285,6 +286,11 @@ public final class StepOverheadBench {
             System.out.printf(Locale.ROOT, "  (pytorch: one small engine call %.1f us)%n", perCallUs);
             return Double.NaN; // no single engine call to time: the column reads NaN
         }
+    }
+
+    /** ONNX Runtime spinning: {@code -Dbillion.onnx.spinning}, else the backend's default (as OnnxExportBench). */
+    static boolean spinning() {
+        return Boolean.parseBoolean(System.getProperty("billion.onnx.spinning", OnnxBackend.DEFAULT_SPINNING));
     }
 
     private static double median(double[] v) {

@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * ExportCache cache = ExportCache.atDefaultLocation();
  * Path onnx = cache.obtain(Path.of("models/tinyllama"), ExportOptions.defaults().withPrecision(Precision.INT8),
  *         progressWriter).folder();
- * try (Model m = Model.load(onnx, "onnxruntime", LoadOptions.defaults())) { ... }
+ * try (Model m = Model.load(onnx, LoadOptions.builder().optBackend("onnxruntime").build())) { ... }
  * }</pre>
  *
  * <p>Layout under the root:

@@ -2,7 +2,9 @@ package dev.billionllm.core.cache;
 
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.export.ExportOptions;
+import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.Precision;
+import dev.billionllm.core.platform.CpuFeatures;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -14,7 +16,7 @@ import java.util.Locale;
  * <pre>{@code
  * FastPath path = FastPath.choose(folder, null, null);      // safetensors: int8 export by default
  * Path toLoad = path.prepare(folder, ExportCache.atDefaultLocation(), err);
- * Model m = Model.load(toLoad, path.backend(), LoadOptions.defaults());
+ * Model m = Model.load(toLoad, LoadOptions.builder().optBackend(path.backend()).build());
  * }</pre>
  *
  * <p>Default precision: <b>int8</b> on every CPU class. It is the one choice that keeps quality
@@ -80,7 +82,10 @@ public record FastPath(String backend, ExportOptions export, String reason) {
                 ? "int8 ONNX export (default: " + DEFAULT_REASON + "); --precision fp32|int4 or --backend pytorch "
                         + "to change"
                 : chosen.name().toLowerCase(Locale.ROOT) + " ONNX export (--precision)";
-        return new FastPath("onnxruntime", ExportOptions.defaults().withPrecision(chosen), reason);
+        // Built on the machine that runs it: the int8 encoding that is exact and fastest on this CPU.
+        ExportOptions export = ExportOptions.defaults().withPrecision(chosen)
+                .withInt8Encoding(Int8Encoding.fastestExact(CpuFeatures.current()));
+        return new FastPath("onnxruntime", export, reason);
     }
 
     /** Whether an export is built and loaded instead of the folder itself. */

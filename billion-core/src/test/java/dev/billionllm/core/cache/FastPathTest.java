@@ -3,7 +3,9 @@ package dev.billionllm.core.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.Precision;
+import dev.billionllm.core.platform.CpuFeatures;
 import dev.billionllm.core.testing.Fixtures;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,6 +19,7 @@ class FastPathTest {
         FastPath p = FastPath.choose(safetensors, null, null);
         assertThat(p.backend()).isEqualTo("onnxruntime");
         assertThat(p.export().precision()).isEqualTo(Precision.INT8);
+        assertThat(p.export().int8Encoding()).isEqualTo(Int8Encoding.fastestExact(CpuFeatures.current()));
         assertThat(p.reason()).startsWith("int8 ONNX export (default").contains("KL").contains("--precision");
     }
 

@@ -3,6 +3,7 @@ package dev.billionllm.examples.cli;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.billionllm.core.Model;
+import dev.billionllm.core.ModelResolver;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.cache.ExportCache;
 import dev.billionllm.core.cache.FastPath;
@@ -18,10 +19,14 @@ import picocli.CommandLine.Option;
 
 /** Options that pick and load a model, shared by every command that runs one. */
 final class ModelOptions {
+    /** The bundled model used when {@code --model} is not given. */
+    static final String DEFAULT_BUNDLED = "tiny-tinyllama";
+
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
             description = "Spec id (tinyllama, llama-3.2-1b, stablelm-2-1.6b, pythia-1b, user specs), "
-                    + "Hub repo id, local folder, or a bundled model name (default: ${DEFAULT-VALUE}).",
-            defaultValue = ModelResolver.DEFAULT_BUNDLED)
+                    + "Hub repo id (org/name) downloaded with `billion download`, local folder, or a bundled "
+                    + "model name (default: ${DEFAULT-VALUE}).",
+            defaultValue = DEFAULT_BUNDLED)
     String model;
 
     @Option(names = "--backend", paramLabel = "NAME",
@@ -50,8 +55,8 @@ final class ModelOptions {
     private boolean reasonPrinted;
 
     /**
-     * Resolves and loads the model as named, saying on {@code err} when a bundled model stands in:
-     * PyTorch for safetensors unless {@code --precision} asks for an export (measurement commands).
+     * Loads the model as named, saying on {@code err} when a bundled model stands in: PyTorch for
+     * safetensors unless {@code --precision} asks for an export (measurement commands).
      */
     Model load(PrintWriter err) {
         return load(model, err, false);
@@ -71,11 +76,13 @@ final class ModelOptions {
     }
 
     private Model load(String reference, PrintWriter err, boolean fastByDefault) {
-        Path folder = ModelResolver.resolve(reference, err);
-        LoadOptions options = LoadOptions.defaults().withDevice(device).withThreads(threads).withVariant(variant);
+        LoadOptions options = LoadOptions.builder().optBackend(backend).optDevice(device).optThreads(threads)
+                .optVariant(variant).build();
+        noteBundled(reference, err);
         if (!fastByDefault && precision == null) {
-            return Model.load(folder, backend, options);
+            return Model.load(reference, options);
         }
+        Path folder = ModelResolver.fromEnvironment().resolve(reference);
         FastPath path = FastPath.choose(folder, backend, precision);
         if (path.reason() != null && !reasonPrinted) {
             err.println("[" + path.reason() + "]");
@@ -83,7 +90,7 @@ final class ModelOptions {
             reasonPrinted = true;
         }
         Path toLoad = path.prepare(folder, ExportCache.atDefaultLocation(), err);
-        return Model.load(toLoad, path.backend(), options);
+        return Model.load(toLoad, options.toBuilder().optBackend(path.backend()).build());
     }
 
     /**
@@ -105,5 +112,14 @@ final class ModelOptions {
             }
         }
         return m.folder().getFileName().toString();
+    }
+
+    /** Says on {@code err} when {@code reference} names a bundled toy model, so no one mistakes it for the real one. */
+    static void noteBundled(String reference, PrintWriter err) {
+        if (err != null && !Files.isDirectory(Path.of(reference))
+                && ModelResolver.fromEnvironment().bundled(reference).isPresent()) {
+            err.println("[using the bundled small model '" + reference
+                    + "' (offline, toy-corpus training); pick another with --model]");
+        }
     }
 }

@@ -15,56 +15,42 @@ import dev.billionllm.core.lm.CausalLM;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Objects;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Backend "onnxruntime": runs decoders exported to ONNX (Optimum, transformers.js, onnx-community)
  * with ONNX Runtime's Java API. The file is picked by {@link LoadOptions#variant()} (see
- * {@link OnnxModelFiles}); {@link LoadOptions#threads()} sets intra-op threads.
+ * {@link OnnxModelFiles}); {@link LoadOptions#threads()} sets intra-op threads. Backend options:
+ * {@value #OPTIMIZATION} (none, basic, extended or all; default all) and {@value #SPINNING}
+ * ("false" stops idle intra-op threads from spin-waiting; default true, ONNX Runtime's default).
  *
  * <pre>{@code
- * Path folder = Path.of("models/tinyllama-onnx");
- * try (CausalLM lm = Backends.get("onnxruntime").load(folder, ModelConfigParser.parse(folder),
- *         LoadOptions.defaults().withVariant("int8").withThreads(4))) { ... }
+ * try (Model model = Model.load(Path.of("models/tinyllama-onnx"), LoadOptions.builder()
+ *         .optBackend("onnxruntime").optVariant("int8").optThreads(4)
+ *         .optBackendOption("spinning", "false").build())) { ... }
  * }</pre>
- *
- * <p>The graph optimisation level defaults to {@code ALL_OPT}; pass another to the constructor,
- * or set the system property {@value #OPTIMIZATION_PROPERTY} to {@code none}, {@code basic},
- * {@code extended} or {@code all} for the instance {@link java.util.ServiceLoader} creates.
  */
 public final class OnnxBackend implements Backend {
 
-    /** System property read by the no-argument constructor. */
-    public static final String OPTIMIZATION_PROPERTY = "billion.onnx.optimization";
+    /** Backend option: graph optimisation level, none, basic, extended or all (default all). */
+    public static final String OPTIMIZATION = "optimization";
 
     /**
-     * System property: "true" lets ONNX Runtime's intra-op threads spin while they wait (ORT's own
-     * default); anything else, or unset, turns spinning off. Off by default: spinning wins a little on
-     * idle cores, but on busy or shared cores it made int4 decode 1.7-2x slower (docs/export.md) and
-     * a tiny model's decode step several times slower (docs/COMPARISON.md), and a library cannot know
-     * that its cores are idle.
+     * Backend option: "true" lets ONNX Runtime's intra-op threads spin while they wait (ORT's own
+     * default); "false", the default here, turns spinning off. Spinning wins a little on idle cores,
+     * but on busy or shared cores it made int4 decode 1.7-2x slower (docs/export.md), and a library
+     * cannot know that its cores are idle.
      */
-    public static final String SPINNING_PROPERTY = "billion.onnx.spinning";
+    public static final String SPINNING = "spinning";
+    /** {@value #SPINNING} when the load options do not set it. */
+    public static final String DEFAULT_SPINNING = "false";
 
     /** Model metadata key our exporter sets on GroupQueryAttention graphs. */
     static final String FUSED_ATTENTION_KEY = "billion.fused_attention";
 
-    private final OptLevel optimization;
-
-    /** Optimisation level from {@value #OPTIMIZATION_PROPERTY}, else {@code ALL_OPT}. */
-    public OnnxBackend() {
-        this(parseOptimization(System.getProperty(OPTIMIZATION_PROPERTY, "all")));
-    }
-
-    /** A backend whose sessions use {@code optimization}. */
-    public OnnxBackend(OptLevel optimization) {
-        this.optimization = Objects.requireNonNull(optimization, "optimization");
-    }
-
-    /** Whether sessions let their intra-op threads spin, from {@value #SPINNING_PROPERTY} (default false). */
-    public static boolean spinningAllowed() {
-        return "true".equalsIgnoreCase(System.getProperty(SPINNING_PROPERTY, "false").trim());
-    }
+    /** Found through {@link java.util.ServiceLoader}; settings come with each load's options. */
+    public OnnxBackend() {}
 
     /** "none", "basic", "extended" or "all" (the ORT names {@code NO_OPT}, ... are accepted too). */
     static OptLevel parseOptimization(String level) {
@@ -82,14 +68,39 @@ public final class OnnxBackend implements Backend {
             case "all_opt":
                 return OptLevel.ALL_OPT;
             default:
-                throw new IllegalArgumentException(OPTIMIZATION_PROPERTY + " must be none, basic, extended or all, got \""
-                        + level + "\"");
+                throw new IllegalArgumentException("backend option " + OPTIMIZATION
+                        + " must be none, basic, extended or all, got \"" + level + "\"");
         }
+    }
+
+    private static boolean parseSpinning(String value) {
+        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("backend option " + SPINNING + " must be true or false, got \""
+                    + value + "\"");
+        }
+        return Boolean.parseBoolean(value);
+    }
+
+    @Override
+    public Set<String> optionNames() {
+        return Set.of(OPTIMIZATION, SPINNING);
+    }
+
+    @Override
+    public void checkOptions(Map<String, String> options) {
+        Backend.super.checkOptions(options);
+        parseOptimization(options.getOrDefault(OPTIMIZATION, "all"));
+        parseSpinning(options.getOrDefault(SPINNING, DEFAULT_SPINNING));
     }
 
     @Override
     public String name() {
         return "onnxruntime";
+    }
+
+    @Override
+    public boolean available() {
+        return Engine.hasEngine("OnnxRuntime");
     }
 
     @Override
@@ -99,6 +110,7 @@ public final class OnnxBackend implements Backend {
 
     @Override
     public CausalLM load(Path folder, ModelConfig config, LoadOptions options) {
+        checkOptions(options.backendOptions());
         Path file = OnnxModelFiles.resolve(folder, options.variant());
         // DJL's engine loads the ONNX Runtime native library its own way; starting it first keeps
         // both users of the library on one copy.
@@ -107,11 +119,11 @@ public final class OnnxBackend implements Backend {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         OrtSession session = null;
         try {
-            so.setOptimizationLevel(optimization);
+            so.setOptimizationLevel(parseOptimization(options.backendOptions().getOrDefault(OPTIMIZATION, "all")));
             if (options.threads() > 0) {
                 so.setIntraOpNumThreads(options.threads());
             }
-            if (!spinningAllowed()) {
+            if (!parseSpinning(options.backendOptions().getOrDefault(SPINNING, DEFAULT_SPINNING))) {
                 so.addConfigEntry("session.intra_op.allow_spinning", "0");
             }
             addDevice(so, options.device());
@@ -181,6 +193,6 @@ public final class OnnxBackend implements Backend {
 
     @Override
     public String toString() {
-        return "OnnxBackend[" + optimization + "]";
+        return "OnnxBackend";
     }
 }
