@@ -20,6 +20,10 @@ final class PyMethodResolver extends ELResolver {
             return null;
         }
         context.setPropertyResolved(true);
+        RenderBudget budget = RenderBudget.current();
+        if (budget != null) {
+            budget.check();
+        }
         return PyFilters.callMethod(base, name, params == null ? new Object[0] : params);
     }
 
