@@ -97,6 +97,8 @@ public final class JsonFiles {
                 throw c;
             }
             throw new ConfigException(source + ": invalid JSON: " + withoutAdvice(e.getMessage()), e);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            throw new ConfigException(source + ": too large or too deeply nested to parse (" + e + ")");
         }
     }
 
