@@ -12,8 +12,12 @@ import dev.billionllm.core.ConfigException;
  * <p>The ranges are wide: each is at least a few times the largest published model's value (Llama
  * 3.1 405B: hidden 16,384, 126 layers, 128 heads; Gemma: vocab 256,000, head_dim 256; contexts to
  * 10M positions).
+ *
+ * <pre>{@code
+ * ModelConfig checked = ConfigValidation.check(config, "my-config"); // a config built in code
+ * }</pre>
  */
-final class ConfigValidation {
+public final class ConfigValidation {
 
     static final int MAX_VOCAB = 1 << 24;
     static final int MAX_HIDDEN = 1 << 16;
@@ -35,7 +39,7 @@ final class ConfigValidation {
      * @param source the file, for messages
      * @throws ConfigException naming the file, the key, the value and the accepted range
      */
-    static ModelConfig check(ModelConfig c, String source) {
+    public static ModelConfig check(ModelConfig c, String source) {
         range(source, "vocab_size", c.vocabSize(), 1, MAX_VOCAB);
         range(source, "hidden_size", c.hiddenSize(), 1, MAX_HIDDEN);
         range(source, "intermediate_size", c.intermediateSize(), 1, MAX_INTERMEDIATE);

@@ -84,6 +84,23 @@ class ConfigValidationTest {
     }
 
     @Test
+    void aConfigBuiltInCodeIsCheckedBeforeTheBackendAllocates() throws ReflectiveOperationException {
+        ModelConfig c = ModelConfigParser.parse(Fixtures.dir("tiny-tinyllama"));
+        // A copy with head_dim 40000, through the canonical constructor whatever fields it has.
+        var components = ModelConfig.class.getRecordComponents();
+        Object[] args = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+            args[i] = components[i].getName().equals("headDim") ? 40_000 : components[i].getAccessor().invoke(c);
+        }
+        ModelConfig huge = ModelConfig.class.getDeclaredConstructor(types).newInstance(args);
+        assertThatThrownBy(() -> dev.billionllm.core.backend.Backends.get("pytorch").load(
+                Fixtures.dir("tiny-tinyllama"), huge, dev.billionllm.core.backend.LoadOptions.defaults()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("head_dim 40000 is outside the accepted range");
+    }
+
+    @Test
     void duplicateKeysAreRejectedInEveryJsonFile() throws IOException {
         String config = Files.readString(Fixtures.dir("tiny-tinyllama").resolve("config.json"));
         Path file = tmp.resolve("config.json");
