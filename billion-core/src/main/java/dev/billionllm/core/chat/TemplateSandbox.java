@@ -11,17 +11,14 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.lib.tag.ForTag;
 import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.util.ForLoop;
-import java.beans.FeatureDescriptor;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import jinjava.javax.el.CompositeELResolver;
 import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 
 /**
  * A jinjava engine that renders only what Jinja2's immutable sandbox (which transformers uses)
@@ -207,7 +204,7 @@ final class TemplateSandbox {
      * object and jinjava's own objects keep their attribute access; Python methods are resolved
      * before this by {@link PyMethodResolver}.
      */
-    static final class JavaAccessDenier extends ELResolver {
+    static final class JavaAccessDenier extends ReadOnlyResolver {
 
         private static boolean open(Object base) {
             return base == null || base instanceof Map<?, ?> || base instanceof List<?> || base.getClass().isArray()
@@ -253,28 +250,5 @@ final class TemplateSandbox {
             }
             return "value";
         }
-
-        @Override
-        public Class<?> getCommonPropertyType(ELContext context, Object base) {
-            return null;
-        }
-
-        @Override
-        public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-            return null;
-        }
-
-        @Override
-        public Class<?> getType(ELContext context, Object base, Object property) {
-            return null;
-        }
-
-        @Override
-        public boolean isReadOnly(ELContext context, Object base, Object property) {
-            return true;
-        }
-
-        @Override
-        public void setValue(ELContext context, Object base, Object property, Object value) {}
     }
 }

@@ -7,7 +7,6 @@ import dev.billionllm.core.BillionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,21 +26,6 @@ class PublishedTemplatesTest {
             assertThat(in).as(name).isNotNull();
             return new JinjaChatTemplate(new String(in.readAllBytes(), StandardCharsets.UTF_8), bos, eos, name);
         }
-    }
-
-    private static Map<String, Object> weatherTool() {
-        Map<String, Object> params = new LinkedHashMap<>();
-        params.put("type", "object");
-        params.put("properties", Map.of("city", Map.of("type", "string")));
-        params.put("required", List.of("city"));
-        Map<String, Object> fn = new LinkedHashMap<>();
-        fn.put("name", "get_weather");
-        fn.put("description", "Get the weather");
-        fn.put("parameters", params);
-        Map<String, Object> tool = new LinkedHashMap<>();
-        tool.put("type", "function");
-        tool.put("function", fn);
-        return tool;
     }
 
     private static Map<String, Object> toolCall(String name, Map<String, Object> arguments) {
@@ -67,7 +51,7 @@ class PublishedTemplatesTest {
                 Map.of("role", "assistant", "tool_calls", List.of(toolCall("get_weather", Map.of("city", "Paris")))),
                 Map.of("role", "tool", "content", "sunny"));
         String rendered = template("qwen2.5-instruct.jinja", null, "<|im_end|>")
-                .render(msgs, true, Map.of("tools", List.of(weatherTool())));
+                .render(msgs, true, Map.of("tools", List.of(JinjaChatTemplateTest.weatherTool())));
         assertThat(rendered).isEqualTo("<|im_start|>system\n"
                 + "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.\n\n# Tools\n\n"
                 + "You may call one or more functions to assist with the user query.\n\n"
