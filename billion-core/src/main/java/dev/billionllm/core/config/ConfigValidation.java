@@ -48,13 +48,13 @@ public final class ConfigValidation {
         range(source, "num_key_value_heads", c.numKeyValueHeads(), 1, c.numAttentionHeads());
         range(source, "head_dim", c.headDim(), 1, MAX_HEAD_DIM);
         range(source, "max_position_embeddings", c.maxPositionEmbeddings(), 1, MAX_POSITIONS);
-        String epsKey = c.normKind() == NormKind.RMS_NORM ? "rms_norm_eps" : "layer_norm_eps";
+        String epsKey = keyOr(c.architecture().normEps().key(), "norm eps");
         if (!(c.normEps() > 0 && c.normEps() < 1)) { // false for NaN too
             throw new ConfigException(source + ": " + epsKey + " " + c.normEps()
                     + " is outside the accepted range (0, 1); norms divide by sqrt(variance + eps)");
         }
         RopeConfig rope = c.rope();
-        String thetaKey = c.family() == Family.GPT_NEOX ? "rotary_emb_base" : "rope_theta";
+        String thetaKey = keyOr(c.architecture().ropeTheta().key(), "rope_theta");
         real(source, thetaKey, rope.theta(), MAX_ROPE_THETA);
         if (rope.type() != RopeType.DEFAULT) {
             real(source, "rope_scaling factor", rope.factor(), MAX_ROPE_FACTOR);
@@ -82,6 +82,11 @@ public final class ConfigValidation {
         tensor(source, "hidden_size x num_attention_heads x head_dim (q projection)", c.hiddenSize(), q);
         tensor(source, "hidden_size x 3 x num_attention_heads x head_dim (fused qkv)", c.hiddenSize(), q + 2 * kv);
         return c;
+    }
+
+    /** The config.json key the architecture reads a value from (null when the value is fixed). */
+    private static String keyOr(String key, String fallback) {
+        return key == null ? fallback : key;
     }
 
     private static void range(String source, String key, long value, long min, long max) {
