@@ -16,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import jinjava.javax.el.CompositeELResolver;
 import jinjava.javax.el.ELContext;
 
@@ -50,22 +49,29 @@ final class TemplateSandbox {
     /** Tags that load other templates: a chat template is one self-contained file. */
     private static final Set<String> LOADING_TAGS = Set.of("include", "import", "from", "extends");
 
-    static Jinjava newJinjava(TemplateLimits limits) {
-        Jinjava stock = new Jinjava();
-        Set<String> filters = new TreeSet<>();
-        stock.getGlobalContext().getAllFilters().forEach(f -> filters.add(f.getName()));
-        Set<String> disabledFilters = new HashSet<>(filters);
-        disabledFilters.removeAll(JINJA2_FILTERS);
-        Set<String> disabledFunctions = new HashSet<>();
-        for (ELFunctionDefinition f : stock.getGlobalContext().getAllFunctions()) {
-            if (!ALLOWED_FUNCTIONS.contains(f.getLocalName())) {
-                disabledFunctions.add(f.getName());
-                disabledFunctions.add(f.getLocalName());
-            }
-        }
-        Map<Context.Library, Set<String>> disabled = Map.of(Context.Library.FILTER, disabledFilters,
-                Context.Library.FUNCTION, disabledFunctions, Context.Library.TAG, LOADING_TAGS);
+    /** What jinjava's stock libraries hold beyond Jinja2's vocabulary; computed once (building a Jinjava is slow). */
+    private static final class Disabled {
+        static final Map<Context.Library, Set<String>> NAMES = compute();
 
+        private static Map<Context.Library, Set<String>> compute() {
+            Jinjava stock = new Jinjava();
+            Set<String> filters = new HashSet<>();
+            stock.getGlobalContext().getAllFilters().forEach(f -> filters.add(f.getName()));
+            filters.removeAll(JINJA2_FILTERS);
+            Set<String> functions = new HashSet<>();
+            for (ELFunctionDefinition f : stock.getGlobalContext().getAllFunctions()) {
+                if (!ALLOWED_FUNCTIONS.contains(f.getLocalName())) {
+                    functions.add(f.getName());
+                    functions.add(f.getLocalName());
+                }
+            }
+            return Map.of(Context.Library.FILTER, Set.copyOf(filters), Context.Library.FUNCTION, Set.copyOf(functions),
+                    Context.Library.TAG, LOADING_TAGS);
+        }
+    }
+
+    static Jinjava newJinjava(TemplateLimits limits) {
+        Map<Context.Library, Set<String>> disabled = Disabled.NAMES;
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PyMethodResolver());
         resolver.add(new JavaAccessDenier());
