@@ -83,8 +83,9 @@ class CliHardeningTest {
     void hostileChatTemplateIsOneClearLine() throws IOException {
         Path dir = tinyWith("chat_template.jinja", "{% for i in range(1000) %}{% for j in range(1000) %}"
                 + "{% for k in range(1000) %}x{% endfor %}{% endfor %}{% endfor %}");
-        assertOneLineError(run("generate", "-m", dir.toString(), "--chat", "-p", "hi", "-n", "2"), 2,
-                "Chat template (" + dir.resolve("chat_template.jinja"), "loop-iteration limit");
+        // PyTorch reads the template from the folder itself (the default int8 path reads the cached export's copy).
+        assertOneLineError(run("generate", "-m", dir.toString(), "--backend", "pytorch", "--chat", "-p", "hi", "-n",
+                "2"), 2, "Chat template (" + dir.resolve("chat_template.jinja"), "loop-iteration limit");
     }
 
     @Test
