@@ -27,7 +27,7 @@ class PtKvCacheGrowthTest {
     void storageGrowsWithUseAndGrowingKeepsLogitsExact() {
         Path dir = Fixtures.dir("tiny-tinyllama");
         try (CausalLM lm = Backends.get("pytorch").load(dir, ModelConfigParser.parse(dir),
-                LoadOptions.defaults().withThreads(1))) {
+                LoadOptions.builder().optThreads(1).build())) {
             int maxPositions = lm.config().maxPositionEmbeddings();
             int[] ids = new Random(15).ints(600, 3, lm.config().vocabSize()).toArray();
             Logits uncached;
