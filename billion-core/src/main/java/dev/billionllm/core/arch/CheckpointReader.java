@@ -69,8 +69,8 @@ public final class CheckpointReader {
         }
         if (!Arrays.equals(info.shape(), part.shape())) {
             throw new WeightLoadException(origin + ": tensor \"" + name + "\" has shape "
-                    + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(part.shape())
-                    + "; does config.json belong to these weights?");
+                    + Arrays.toString(info.shape()) + ", expected " + Arrays.toString(part.shape())
+                    + " from config.json; does config.json belong to these weights?");
         }
         return source.floats(name);
     }
