@@ -4,9 +4,7 @@ import static dev.billionllm.core.export.OnnxGraph.BOOL;
 import static dev.billionllm.core.export.OnnxGraph.FLOAT;
 import static dev.billionllm.core.export.OnnxGraph.INT32;
 import static dev.billionllm.core.export.OnnxGraph.INT64;
-import static dev.billionllm.core.export.OnnxGraph.INT8;
 import static dev.billionllm.core.export.OnnxGraph.MS_DOMAIN;
-import static dev.billionllm.core.export.OnnxGraph.UINT8;
 
 import dev.billionllm.core.arch.CheckpointReader;
 import dev.billionllm.core.arch.Numerics;
@@ -18,7 +16,6 @@ import dev.billionllm.core.config.MlpKind;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.NormKind;
 import dev.billionllm.core.export.OnnxGraph.Attr;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -504,52 +501,8 @@ final class DecoderGraphBuilder {
         return p == null ? null : reader.read(p);
     }
 
-    /**
-     * {@code x W^T + b} for a Hugging Face weight {@code [n, k]}, stored at {@code precision}.
-     */
+    /** {@code x W^T + b} for a Hugging Face weight {@code [n, k]}, stored at {@code precision}. */
     private String linear(String x, String name, float[] w, float[] bias, int n, int k, Precision precision) {
-        String y;
-        switch (precision) {
-            case FP32: {
-                float[] t = new float[w.length];
-                for (int r = 0; r < n; r++) {
-                    for (int c = 0; c < k; c++) {
-                        t[c * n + r] = w[r * k + c];
-                    }
-                }
-                y = g.op("MatMul", x, g.floats(name + ".weight", new long[] {k, n}, t));
-                break;
-            }
-            case INT8: {
-                WeightQuantizer.Int8 q = WeightQuantizer.int8(w, n, k, options.int8Encoding());
-                boolean unsigned = q.encoding() == Int8Encoding.U8;
-                String b = g.initializer(name + ".weight_q", unsigned ? UINT8 : INT8, new long[] {k, n},
-                        ByteBuffer.wrap(q.values()));
-                String s = g.floats(name + ".weight_scale", new long[] {n}, q.scales());
-                List<String> in = new ArrayList<>(List.of(x, b, s));
-                // uint8 weights select ONNX Runtime's U8U8 kernel, which cannot saturate (Int8Encoding).
-                in.add(unsigned ? g.uint8Scalar(128) : "");
-                if (bias != null) {
-                    in.add(g.floats(name + ".bias", new long[] {n}, bias));
-                } else if (!unsigned) {
-                    in.remove(in.size() - 1);
-                }
-                return g.node(MS_DOMAIN, "DynamicQuantizeMatMul", in, 1)[0];
-            }
-            case INT4: {
-                int block = options.blockSize();
-                WeightQuantizer.Int4 q = WeightQuantizer.int4(w, n, k, block);
-                String b = g.initializer(name + ".weight_q4", UINT8, new long[] {n, q.blocks(), block / 2},
-                        ByteBuffer.wrap(q.packed()));
-                String s = g.floats(name + ".weight_scale", new long[] {(long) n * q.blocks()}, q.scales());
-                y = g.node(MS_DOMAIN, "MatMulNBits", List.of(x, b, s), 1, Attr.of("K", (long) k), Attr.of("N", (long) n),
-                        Attr.of("bits", 4L), Attr.of("block_size", (long) block),
-                        Attr.of("accuracy_level", (long) options.accuracyLevel()))[0];
-                break;
-            }
-            default:
-                throw new AssertionError(precision);
-        }
-        return bias == null ? y : g.op("Add", y, g.floats(name + ".bias", new long[] {n}, bias));
+        return LinearNodes.linear(g, options, x, name, w, bias, n, k, precision);
     }
 }
