@@ -205,6 +205,30 @@ class Qwen2ExportTest {
         assertThat(maxAbs(prefill(load("pytorch", self, c), PROMPT), reference)).isLessThanOrEqualTo(TOLERANCE);
     }
 
+    /**
+     * A declaration that misses a feature of the checkpoint (here a Qwen3-style q norm the switches
+     * do not describe) is refused by both backends, naming the tensors it would have ignored.
+     */
+    @Test
+    void aDeclaredModelWithTensorsItsArchitectureIgnoresIsRefused() throws IOException {
+        TinyDecoder withQNorm = model.copy();
+        withQNorm.values.put("model.layers.0.self_attn.q_norm.weight", new float[model.headDim]);
+        withQNorm.shapes.put("model.layers.0.self_attn.q_norm.weight", new long[] {model.headDim});
+        Path folder = dir.resolve("extra-tensor");
+        JsonObject config = model.config();
+        config.addProperty("model_type", "qwen3_like");
+        JsonObject declaration = new JsonObject();
+        declaration.addProperty("like", "qwen2");
+        config.add("billion_architecture", declaration);
+        withQNorm.write(folder, config);
+        ModelConfig c = ModelConfigParser.parse(folder);
+        String named = "model.layers.0.self_attn.q_norm.weight";
+        assertThatThrownBy(() -> load("pytorch", folder, c)).isInstanceOf(UnsupportedModelException.class)
+                .hasMessageContaining(named).hasMessageContaining("does not use");
+        assertThatThrownBy(() -> OnnxExporter.export(folder, dir.resolve("extra-onnx"), ExportOptions.defaults()))
+                .isInstanceOf(UnsupportedModelException.class).hasMessageContaining(named);
+    }
+
     /** What no switch expresses is refused, naming the feature. */
     @Test
     void featuresNoSwitchExpressesAreRefusedByName() throws IOException {

@@ -1,5 +1,6 @@
 package dev.billionllm.core.backend.pytorch;
 
+import dev.billionllm.core.arch.CheckpointReader;
 import dev.billionllm.core.backend.Backend;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
@@ -39,6 +40,7 @@ public final class PtBackend implements Backend {
     public CausalLM load(Path folder, ModelConfig config, LoadOptions options) {
         // The weights are copied into engine memory, so the mapped files can be closed right after.
         try (TensorSource weights = Safetensors.open(folder)) {
+            CheckpointReader.requireAllUsed(weights, config, folder.toString());
             return PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options);
         }
     }
