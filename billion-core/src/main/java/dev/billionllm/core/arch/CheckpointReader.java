@@ -45,6 +45,10 @@ public final class CheckpointReader {
         if (p.optional() && p.parts().stream().noneMatch(part -> source.contains(part.tensor()))) {
             return null;
         }
+        if (p.parts().size() == 1 && p.assembly() == Parameter.Assembly.CONCAT) {
+            // No copy: a 128256 x 2048 embedding is 1 GB of heap, twice would be 2.
+            return checked(p.parts().get(0));
+        }
         float[] out = new float[Math.toIntExact(p.size())];
         int at = 0;
         for (Part part : p.parts()) {
