@@ -1,5 +1,7 @@
 package dev.billionllm.core.export;
 
+import static dev.billionllm.core.export.StableLmSwitchesExportTest.assertCachedStepsMatch;
+import static dev.billionllm.core.export.StableLmSwitchesExportTest.ones;
 import static dev.billionllm.core.export.StableLmSwitchesExportTest.prefill;
 import static dev.billionllm.core.testing.LogitDiff.maxAbs;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,10 +17,6 @@ import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.config.NormKind;
 import dev.billionllm.core.lm.CausalLM;
-import dev.billionllm.core.lm.KvCache;
-import dev.billionllm.core.lm.Logits;
-import dev.billionllm.core.lm.LogitsMode;
-import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.spec.ModelSpec;
 import dev.billionllm.core.spec.ModelSpecs;
 import dev.billionllm.core.testing.Fixtures;
@@ -27,7 +25,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,18 +115,7 @@ class Qwen2ExportTest {
         assertThat(onnxVsRef).as("onnx vs reference").isLessThanOrEqualTo(TOLERANCE);
         assertThat(onnxVsTorch).as("onnx vs pytorch").isLessThanOrEqualTo(TOLERANCE);
 
-        // Cached single-token steps reproduce the uncached rows on both backends.
-        int vocab = model.vocab;
-        for (CausalLM lm : List.of(torch, onnx)) {
-            try (KvCache cache = lm.newCache(1, PROMPT.length)) {
-                lm.forward(TokenBatch.of(Arrays.copyOf(PROMPT, 4)), cache, LogitsMode.LAST);
-                for (int t = 4; t < PROMPT.length; t++) {
-                    Logits step = lm.forward(TokenBatch.of(PROMPT[t]), cache, LogitsMode.LAST);
-                    assertThat(maxAbs(step.values(), step.offset(0, 0), reference, t * vocab, vocab))
-                            .as("%s cached step at position %d", lm, t).isLessThanOrEqualTo(TOLERANCE);
-                }
-            }
-        }
+        assertCachedStepsMatch(List.of(torch, onnx), PROMPT, reference, model.vocab);
         int[][] prompt = {PROMPT};
         int[][] mask = {ones(PROMPT.length)};
         assertThat(Greedy.decode(onnx, prompt, mask, 12)[0]).containsExactly(Greedy.decode(torch, prompt, mask, 12)[0]);
@@ -249,11 +235,5 @@ class Qwen2ExportTest {
         assertThatThrownBy(() -> ModelSpecs.fromJson("{\"id\": \"x\", \"local_dir\": \".\", \"architecture\": "
                 + "{\"model_type\": \"other\", \"like\": \"llama\", \"qkv_biass\": true}}", "spec.json", dir))
                 .hasMessageContaining("unknown architecture switch \"qkv_biass\"");
-    }
-
-    private static int[] ones(int n) {
-        int[] m = new int[n];
-        Arrays.fill(m, 1);
-        return m;
     }
 }
