@@ -78,7 +78,7 @@ class Qwen2ExportTest {
 
     private static CausalLM load(String backend, Path folder, ModelConfig config) {
         // One intra-op thread: tiny models gain nothing from more, and build machines share cores.
-        CausalLM lm = Backends.get(backend).load(folder, config, LoadOptions.defaults().withThreads(1));
+        CausalLM lm = Backends.get(backend).load(folder, config, LoadOptions.builder().optThreads(1).build());
         OPEN.add(lm);
         return lm;
     }
@@ -154,6 +154,12 @@ class Qwen2ExportTest {
         Path folder = spec.localDir().orElseThrow();
         ModelConfig declared = spec.config(folder);
         assertThat(declared.modelType()).isEqualTo(DECLARED_TYPE);
+
+        // The one loading entry point parses through the spec's declaration too.
+        try (dev.billionllm.core.Model m = dev.billionllm.core.Model.load(spec,
+                LoadOptions.builder().optBackend("pytorch").optThreads(1).build())) {
+            assertThat(m.config()).isEqualTo(declared);
+        }
 
         float[] qwenTorch = prefill(load("pytorch", qwen2, ModelConfigParser.parse(qwen2)), PROMPT);
         float[] declaredTorch = prefill(load("pytorch", folder, declared), PROMPT);

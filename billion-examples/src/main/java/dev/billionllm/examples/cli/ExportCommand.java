@@ -1,5 +1,8 @@
 package dev.billionllm.examples.cli;
 
+import dev.billionllm.core.ModelResolver;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.OnnxExporter;
@@ -23,7 +26,7 @@ final class ExportCommand implements Callable<Integer> {
     BillionCli cli;
 
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL", required = true,
-            description = "Spec id, local folder or bundled model name (safetensors weights).")
+            description = "Spec id, downloaded Hub repo id, local folder or bundled model name (safetensors weights).")
     String model;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", required = true, description = "Folder to write.")
@@ -60,12 +63,17 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path source = ModelResolver.resolve(model, cli.err);
+        ModelOptions.noteBundled(model, cli.err);
+        ModelResolver resolver = ModelResolver.fromEnvironment();
+        Path source = resolver.resolve(model);
+        // A registered spec may declare the model's model_type; read config.json through it.
+        ModelConfig config = resolver.registry().find(model).map(spec -> spec.config(source))
+                .orElseGet(() -> ModelConfigParser.parse(source));
         ExportOptions options = ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
                 .withAccuracyLevel(accuracyLevel).withLmHeadPrecision(lmHeadPrecision)
                 .withFusedAttention(!standardAttention).withInt8Encoding(int8Encoding);
         long start = System.nanoTime();
-        Map<String, Object> metadata = OnnxExporter.export(source, output, options);
+        Map<String, Object> metadata = OnnxExporter.export(config, source, output, options);
         cli.out.println(output);
         cli.err.printf("[exported %s to %s as %s in %.1f s: %s]%n", source.getFileName(), output, precision,
                 (System.nanoTime() - start) / 1e9, metadata);
