@@ -286,6 +286,8 @@ class BillionCliTest {
         Map<String, String> env = new HashMap<>(Map.of("HF_HUB_CACHE", tmp.resolve("hub").toString(),
                 "HF_HUB_DISABLE_PROGRESS_BARS", "1"));
         env.put("HF_HUB_OFFLINE", null);
+        // generate's int8 export goes to the test's own folder, never the user's ~/.cache
+        env.put("BILLION_CACHE_DIR", tmp.resolve("exports").toString());
         ChildJvm.Result download;
         try (FakeHub hub = new FakeHub()) {
             hub.add(FakeHub.Repo.ofFolder("testorg/some-model", "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
