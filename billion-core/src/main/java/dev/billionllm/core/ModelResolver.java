@@ -1,5 +1,6 @@
 package dev.billionllm.core;
 
+import com.google.common.base.Suppliers;
 import dev.billionllm.core.hub.DownloadRequest;
 import dev.billionllm.core.hub.HubClient;
 import dev.billionllm.core.hub.HubException;
@@ -51,7 +52,8 @@ public final class ModelResolver {
     private final List<Path> bundledRoots;
 
     private ModelResolver(Builder b) {
-        this.registry = b.registry != null ? () -> b.registry : lazyRegistry();
+        // Loaded on first use: a folder or repo id resolves even when a user spec file is broken.
+        this.registry = b.registry != null ? () -> b.registry : Suppliers.memoize(ModelRegistry::load);
         HubOptions env = HubOptions.fromEnvironment();
         HubOptions.Builder hubOptions = env.toBuilder().optOffline(true).optQuiet(true);
         if (b.hubCacheDir != null) {
@@ -69,21 +71,6 @@ public final class ModelResolver {
     /** A builder with every option at its default. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    private static Supplier<ModelRegistry> lazyRegistry() {
-        // Loaded on first use: a folder or repo id resolves even when a user spec file is broken.
-        return new Supplier<>() {
-            private ModelRegistry loaded;
-
-            @Override
-            public synchronized ModelRegistry get() {
-                if (loaded == null) {
-                    loaded = ModelRegistry.load();
-                }
-                return loaded;
-            }
-        };
     }
 
     private static List<Path> defaultBundledRoots() {
