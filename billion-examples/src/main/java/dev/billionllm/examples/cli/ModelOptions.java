@@ -6,6 +6,8 @@ import dev.billionllm.core.backend.LoadOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Options that pick and load a model, shared by every command that runs one. */
@@ -35,14 +37,21 @@ final class ModelOptions {
             description = "ONNX file variant: fp32, quantized, int8, q4, q4f16, fp16 or a file name.")
     String variant;
 
+    @Option(names = "--backend-option", paramLabel = "KEY=VALUE",
+            description = "Backend-specific option, repeatable; onnxruntime reads optimization=none|basic|extended|all "
+                    + "and spinning=true|false.")
+    Map<String, String> backendOptions = new LinkedHashMap<>();
+
     /** Loads the model, saying on {@code err} when a bundled model stands in. */
     Model load(PrintWriter err) {
         return load(model, err);
     }
 
     Model load(String reference, PrintWriter err) {
-        LoadOptions options = LoadOptions.builder().optBackend(backend).optDevice(device).optThreads(threads)
-                .optVariant(variant).build();
+        LoadOptions.Builder builder = LoadOptions.builder().optBackend(backend).optDevice(device).optThreads(threads)
+                .optVariant(variant);
+        backendOptions.forEach(builder::optBackendOption);
+        LoadOptions options = builder.build();
         noteBundled(reference, err);
         return Model.load(reference, options);
     }
