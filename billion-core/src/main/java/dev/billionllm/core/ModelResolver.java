@@ -1,6 +1,8 @@
 package dev.billionllm.core;
 
 import com.google.common.base.Suppliers;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.hub.DownloadRequest;
 import dev.billionllm.core.hub.HubClient;
 import dev.billionllm.core.hub.HubException;
@@ -107,10 +109,26 @@ public final class ModelResolver {
         return locate(reference).folder();
     }
 
-    /** A folder and the registered spec it was found through, if any. */
-    record Located(Path folder, Optional<ModelSpec> spec) {}
+    /**
+     * A model's folder and the registered spec it was found through, if any.
+     *
+     * @param folder the model folder
+     * @param spec the spec, when the name was a spec id or a spec's Hub repo id
+     */
+    public record Located(Path folder, Optional<ModelSpec> spec) {
+        public Located {
+            Objects.requireNonNull(folder, "folder");
+            Objects.requireNonNull(spec, "spec");
+        }
 
-    Located locate(String reference) {
+        /** The folder's config.json, read through the spec's declared architecture when it has one. */
+        public ModelConfig config() {
+            return spec.isPresent() ? spec.get().config(folder) : ModelConfigParser.parse(folder);
+        }
+    }
+
+    /** {@link #resolve(String)} that also says which spec the name stood for. */
+    public Located locate(String reference) {
         Objects.requireNonNull(reference, "reference");
         if (reference.isBlank()) {
             throw new ConfigException("empty model name; give a spec id (tinyllama), a Hub repo id (org/name) or a"

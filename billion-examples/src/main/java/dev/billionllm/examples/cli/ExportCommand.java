@@ -62,12 +62,14 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelOptions.noteBundled(model, cli.err);
-        Path source = ModelResolver.fromEnvironment().resolve(model);
+        ModelResolver.Located located = ModelResolver.fromEnvironment().locate(model);
+        Path source = located.folder();
         ExportOptions options = ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
                 .withAccuracyLevel(accuracyLevel).withLmHeadPrecision(lmHeadPrecision)
                 .withFusedAttention(!standardAttention).withInt8Encoding(int8Encoding);
         long start = System.nanoTime();
-        Map<String, Object> metadata = OnnxExporter.export(source, output, options);
+        // Through the spec's declaration, if any, so a declared model_type exports too.
+        Map<String, Object> metadata = OnnxExporter.export(located.config(), source, output, options);
         cli.out.println(output);
         cli.err.printf("[exported %s to %s as %s in %.1f s: %s]%n", source.getFileName(), output, precision,
                 (System.nanoTime() - start) / 1e9, metadata);
