@@ -106,7 +106,7 @@ public final class ModelConfigParser {
         int maxPos = f.integer("max_position_embeddings", 2048);
         try {
             return new ModelConfig(arch, vocab, hidden, inter, layers, heads, kvHeads, headDim, maxPos,
-                    arch.normKind(), value(f, arch.normEps()), arch.mlpKind(), activation, rope(f, arch),
+                    arch.normKind(), normEps(f, arch), arch.mlpKind(), activation, rope(f, arch),
                     flag(f, arch.qkvBias()), flag(f, arch.outputBias()), flag(f, arch.mlpBias()),
                     arch.qkvLayout() == Architecture.QkvLayout.PER_HEAD_INTERLEAVED, flag(f, arch.qkNorm()),
                     flag(f, arch.parallelResidual()), flag(f, arch.tieWordEmbeddings()), bos, eos, pad, dtype);
@@ -154,6 +154,23 @@ public final class ModelConfigParser {
                         + f.integer(key, 0) + ") are not implemented");
             }
         }
+    }
+
+    /**
+     * The family's epsilon key, else any key transformers configs use for it (a declaration that
+     * switches the norm kind keeps the family's key, while the config names it after its own norm).
+     */
+    private static double normEps(Fields f, Architecture arch) {
+        Architecture.Value eps = arch.normEps();
+        if (eps.key() != null && f.has(eps.key())) {
+            return f.number(eps.key(), eps.fallback());
+        }
+        for (String key : new String[] {"rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon", "norm_eps"}) {
+            if (f.has(key)) {
+                return f.number(key, eps.fallback());
+            }
+        }
+        return eps.fallback();
     }
 
     private static boolean flag(Fields f, Architecture.Flag s) {

@@ -13,15 +13,12 @@ import picocli.CommandLine.ParseResult;
  */
 final class NumericOptions {
 
-    /** More intra-op threads than this many per available processor only adds contention. */
-    static final int THREADS_PER_PROCESSOR = 4;
-
     private NumericOptions() {}
 
     record Range(long min, long max, String why) {}
 
     static int maxThreads() {
-        return THREADS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors();
+        return dev.billionllm.core.backend.LoadOptions.maxThreads();
     }
 
     /** Ranges by option name (the longest name of each option). */
@@ -29,7 +26,7 @@ final class NumericOptions {
         int procs = Runtime.getRuntime().availableProcessors();
         return Map.ofEntries(
                 Map.entry("--threads", new Range(0, maxThreads(),
-                        THREADS_PER_PROCESSOR + " x " + procs + " available processors; 0 = engine default")),
+                        dev.billionllm.core.backend.LoadOptions.THREADS_PER_PROCESSOR + " x " + procs + " available processors; 0 = engine default")),
                 Map.entry("--max-new-tokens", new Range(1, Integer.MAX_VALUE, "generation also stops at the context")),
                 Map.entry("--top-k", new Range(0, Integer.MAX_VALUE, "0 = off")),
                 Map.entry("--width", new Range(20, 10_000, "terminal columns")),

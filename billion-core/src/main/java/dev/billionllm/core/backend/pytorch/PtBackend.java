@@ -1,6 +1,7 @@
 package dev.billionllm.core.backend.pytorch;
 
 import ai.djl.engine.Engine;
+import dev.billionllm.core.arch.CheckpointReader;
 import dev.billionllm.core.backend.Backend;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ConfigValidation;
@@ -49,6 +50,7 @@ public final class PtBackend implements Backend {
         ConfigValidation.check(config, "the ModelConfig for " + folder);
         // The weights are copied into engine memory, so the mapped files can be closed right after.
         try (TensorSource weights = Safetensors.open(folder)) {
+            CheckpointReader.requireAllUsed(weights, config, folder.toString());
             return PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options);
         }
     }
