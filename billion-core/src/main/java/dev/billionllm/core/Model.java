@@ -8,7 +8,6 @@ import dev.billionllm.core.chat.ChatTemplates;
 import dev.billionllm.core.config.GenerationConfigParser;
 import dev.billionllm.core.config.GenerationDefaults;
 import dev.billionllm.core.config.ModelConfig;
-import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.generate.GenerationConfig;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.lm.CausalLM;
@@ -123,8 +122,8 @@ public final class Model implements AutoCloseable {
             throw new ConfigException(folder + ": not a model folder (expected a directory with config.json)");
         }
         long start = System.nanoTime();
-        // A spec may declare its model_type (arch.ArchitectureDeclaration); parse through it.
-        ModelConfig config = spec.map(s -> s.config(folder)).orElseGet(() -> ModelConfigParser.parse(folder));
+        // A spec may declare an unknown model_type as a built-in family; its config reads through that.
+        ModelConfig config = new ModelResolver.Located(folder, spec).config();
         GenerationDefaults defaults = GenerationConfigParser.parse(folder);
         if (spec.isPresent()) {
             defaults = defaults.orElse(spec.get().generationDefaults());

@@ -1,5 +1,8 @@
 package dev.billionllm.core;
 
+import com.google.common.base.Suppliers;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.hub.DownloadRequest;
 import dev.billionllm.core.hub.HubClient;
 import dev.billionllm.core.hub.HubException;
@@ -51,7 +54,8 @@ public final class ModelResolver {
     private final List<Path> bundledRoots;
 
     private ModelResolver(Builder b) {
-        this.registry = b.registry != null ? () -> b.registry : lazyRegistry();
+        // Loaded on first use: a folder or repo id resolves even when a user spec file is broken.
+        this.registry = b.registry != null ? () -> b.registry : Suppliers.memoize(ModelRegistry::load);
         HubOptions env = HubOptions.fromEnvironment();
         HubOptions.Builder hubOptions = env.toBuilder().optOffline(true).optQuiet(true);
         if (b.hubCacheDir != null) {
@@ -69,21 +73,6 @@ public final class ModelResolver {
     /** A builder with every option at its default. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    private static Supplier<ModelRegistry> lazyRegistry() {
-        // Loaded on first use: a folder or repo id resolves even when a user spec file is broken.
-        return new Supplier<>() {
-            private ModelRegistry loaded;
-
-            @Override
-            public synchronized ModelRegistry get() {
-                if (loaded == null) {
-                    loaded = ModelRegistry.load();
-                }
-                return loaded;
-            }
-        };
     }
 
     private static List<Path> defaultBundledRoots() {
@@ -120,10 +109,26 @@ public final class ModelResolver {
         return locate(reference).folder();
     }
 
-    /** A folder and the registered spec it was found through, if any. */
-    record Located(Path folder, Optional<ModelSpec> spec) {}
+    /**
+     * A model's folder and the registered spec it was found through, if any.
+     *
+     * @param folder the model folder
+     * @param spec the spec, when the name was a spec id or a spec's Hub repo id
+     */
+    public record Located(Path folder, Optional<ModelSpec> spec) {
+        public Located {
+            Objects.requireNonNull(folder, "folder");
+            Objects.requireNonNull(spec, "spec");
+        }
 
-    Located locate(String reference) {
+        /** The folder's config.json, read through the spec's declared architecture when it has one. */
+        public ModelConfig config() {
+            return spec.isPresent() ? spec.get().config(folder) : ModelConfigParser.parse(folder);
+        }
+    }
+
+    /** {@link #resolve(String)} that also says which spec the name stood for. */
+    public Located locate(String reference) {
         Objects.requireNonNull(reference, "reference");
         if (reference.isBlank()) {
             throw new ConfigException("empty model name; give a spec id (tinyllama), a Hub repo id (org/name) or a"

@@ -1,5 +1,6 @@
 package dev.billionllm.core.hub;
 
+import com.google.common.base.Suppliers;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -68,7 +69,7 @@ public final class HubClient {
      * (so that a broken user spec file does not stop downloads by repo id).
      */
     public HubClient(HubOptions options) {
-        this(options, lazyDefaultRegistry(), new HubCache(options.cacheDir()));
+        this(options, Suppliers.memoize(ModelRegistry::load), new HubCache(options.cacheDir()));
     }
 
     /** @param registry maps model spec ids to repos; ids it does not know are taken as repo ids */
@@ -83,20 +84,6 @@ public final class HubClient {
         this.cache = cache;
         this.http = new HubHttp(options);
         this.downloader = new BlobDownloader(http, cache, options);
-    }
-
-    private static Supplier<ModelRegistry> lazyDefaultRegistry() {
-        return new Supplier<>() {
-            private ModelRegistry loaded;
-
-            @Override
-            public synchronized ModelRegistry get() {
-                if (loaded == null) {
-                    loaded = ModelRegistry.load();
-                }
-                return loaded;
-            }
-        };
     }
 
     public HubOptions options() {

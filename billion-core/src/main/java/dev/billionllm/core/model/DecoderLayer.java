@@ -11,7 +11,7 @@ import ai.djl.ndarray.NDArray;
  * parallel   (stablelm):         out = x + attn(norm1(x)) + mlp(norm1(x))   (norm2 is null)
  * </pre>
  */
-public final class DecoderLayer {
+final class DecoderLayer {
     private final Norm norm1;
     private final Attention attention;
     private final Norm norm2; // null: parallel block sharing norm1

@@ -10,7 +10,7 @@ import dev.billionllm.core.config.MlpKind;
  * The feed-forward block: gated {@code down(act(gate(x)) * up(x))} (llama, stablelm; gate and up
  * fused into one projection at load time) or plain {@code down(act(up(x)))} (gpt_neox).
  */
-public final class Mlp {
+final class Mlp {
     private final MlpKind kind;
     private final Activation activation;
     private final Linear up; // GATED: hidden -> 2 * intermediate as [gate | up]; PLAIN: hidden -> intermediate

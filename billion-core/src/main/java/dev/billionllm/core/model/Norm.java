@@ -8,7 +8,7 @@ import dev.billionllm.core.config.NormKind;
  * Normalisation over the last dimension: RMSNorm (llama) or LayerNorm with optional bias (stablelm,
  * gpt_neox). Statistics are computed in fp32, as transformers upcasts before normalising.
  */
-public interface Norm {
+interface Norm {
 
     /** Normalises {@code x [..., hidden]}; the result belongs to {@code x}'s manager. */
     NDArray apply(NDArray x);

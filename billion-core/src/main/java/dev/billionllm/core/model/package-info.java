@@ -11,5 +11,11 @@
  * schedule, constants), which the ONNX exporter reads too: nothing here names a checkpoint tensor
  * or a family. Cache ownership, masks and positions belong to the backend ({@code backend.pytorch}),
  * not here.
+ *
+ * <p>Internal: not part of the public API (docs/architecture.md). Users run models through
+ * {@code Model.load}; the types that stay public here do so only because the PyTorch backend,
+ * adapters, training and benchmarks in other packages and modules reach them, and they may change
+ * without notice. Blocks used only here ({@code Norm}, {@code Mlp}, {@code DecoderLayer}) are
+ * package-private.
  */
 package dev.billionllm.core.model;

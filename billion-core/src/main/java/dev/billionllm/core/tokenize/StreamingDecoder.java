@@ -28,7 +28,7 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe: one instance per stream.
  */
-public final class StreamingDecoder implements IncrementalDecoder {
+final class StreamingDecoder implements IncrementalDecoder {
 
     private static final char REPLACEMENT = '\uFFFD';
 

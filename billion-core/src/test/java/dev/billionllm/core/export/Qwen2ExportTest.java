@@ -164,6 +164,12 @@ class Qwen2ExportTest {
         float[] qwenTorch = prefill(load("pytorch", qwen2, ModelConfigParser.parse(qwen2)), PROMPT);
         float[] declaredTorch = prefill(load("pytorch", folder, declared), PROMPT);
         assertThat(maxAbs(declaredTorch, qwenTorch)).as("pytorch, declared vs qwen2").isZero();
+        // Model.load of the spec reads config.json through the declaration too.
+        try (dev.billionllm.core.Model m = dev.billionllm.core.Model.load(spec,
+                dev.billionllm.core.backend.LoadOptions.builder().optThreads(1).build())) {
+            assertThat(m.config().modelType()).isEqualTo(DECLARED_TYPE);
+            assertThat(maxAbs(prefill(m.lm(), PROMPT), qwenTorch)).as("Model.load(spec) vs qwen2").isZero();
+        }
 
         // The export carries the declaration in its config.json, so it loads without the spec.
         Path exported = dir.resolve("renamed-onnx");

@@ -1,8 +1,6 @@
 package dev.billionllm.examples.cli;
 
 import dev.billionllm.core.ModelResolver;
-import dev.billionllm.core.config.ModelConfig;
-import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.OnnxExporter;
@@ -64,16 +62,14 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelOptions.noteBundled(model, cli.err);
-        ModelResolver resolver = ModelResolver.fromEnvironment();
-        Path source = resolver.resolve(model);
-        // A registered spec may declare the model's model_type; read config.json through it.
-        ModelConfig config = resolver.registry().find(model).map(spec -> spec.config(source))
-                .orElseGet(() -> ModelConfigParser.parse(source));
+        ModelResolver.Located located = ModelResolver.fromEnvironment().locate(model);
+        Path source = located.folder();
         ExportOptions options = ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
                 .withAccuracyLevel(accuracyLevel).withLmHeadPrecision(lmHeadPrecision)
                 .withFusedAttention(!standardAttention).withInt8Encoding(int8Encoding);
         long start = System.nanoTime();
-        Map<String, Object> metadata = OnnxExporter.export(config, source, output, options);
+        // Through the spec's declaration, if any, so a declared model_type exports too.
+        Map<String, Object> metadata = OnnxExporter.export(located.config(), source, output, options);
         cli.out.println(output);
         cli.err.printf("[exported %s to %s as %s in %.1f s: %s]%n", source.getFileName(), output, precision,
                 (System.nanoTime() - start) / 1e9, metadata);

@@ -14,7 +14,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Options that pick and load a model, shared by every command that runs one. */
@@ -51,6 +53,11 @@ final class ModelOptions {
             description = "ONNX file variant: fp32, quantized, int8, q4, q4f16, fp16 or a file name.")
     String variant;
 
+    @Option(names = "--backend-option", paramLabel = "KEY=VALUE",
+            description = "Backend-specific option, repeatable; onnxruntime reads optimization=none|basic|extended|all "
+                    + "and spinning=true|false.")
+    Map<String, String> backendOptions = new LinkedHashMap<>();
+
     /** Whether the fast path's choice was printed already (once per command, not per model). */
     private boolean reasonPrinted;
 
@@ -76,8 +83,10 @@ final class ModelOptions {
     }
 
     private Model load(String reference, PrintWriter err, boolean fastByDefault) {
-        LoadOptions options = LoadOptions.builder().optBackend(backend).optDevice(device).optThreads(threads)
-                .optVariant(variant).build();
+        LoadOptions.Builder builder = LoadOptions.builder().optBackend(backend).optDevice(device).optThreads(threads)
+                .optVariant(variant);
+        backendOptions.forEach(builder::optBackendOption);
+        LoadOptions options = builder.build();
         noteBundled(reference, err);
         if (!fastByDefault && precision == null) {
             return Model.load(reference, options);

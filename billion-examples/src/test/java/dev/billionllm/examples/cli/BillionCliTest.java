@@ -312,6 +312,17 @@ class BillionCliTest {
     }
 
     @Test
+    void backendOptionsReachTheBackend() {
+        Run ok = run("", "generate", "-m", model("tiny-tinyllama-onnx"), "--backend-option", "spinning=false",
+                "--backend-option", "optimization=basic", "-p", "the cat sat on", "--greedy", "-n", "2");
+        assertThat(ok.code()).as(ok.err()).isZero();
+        Run bad = run("", "generate", "-m", model("tiny-tinyllama-onnx"), "--backend", "onnxruntime",
+                "--backend-option", "spinnig=false", "-p", "hi");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("no option \"spinnig\"").contains("spinning");
+    }
+
+    @Test
     void benchHelpNamesTheSubcommand() {
         assertThat(run("", "bench", "--help").out()).contains("Usage: billion bench").doesNotContain("Benchmark");
     }

@@ -38,7 +38,7 @@ import java.util.Map;
  * <p>Thread safety: {@code OrtSession.run} may be called concurrently, so several threads may
  * call {@link #forward} at once, each with its own cache.
  */
-public final class OnnxCausalLM implements CausalLM {
+final class OnnxCausalLM implements CausalLM {
 
     private final Path file;
     private final ModelConfig config;

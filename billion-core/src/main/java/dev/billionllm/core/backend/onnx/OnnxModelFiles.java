@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * <p>A variant ending in {@code .onnx} is taken as a file name, relative to the folder (or its
  * {@code onnx/} sub-folder).
  */
-public final class OnnxModelFiles {
+final class OnnxModelFiles {
 
     /** Base names of a decoder with KV cache, in order of preference. */
     private static final List<String> BASES = List.of("model", "decoder_model_merged");
