@@ -19,6 +19,7 @@ import java.util.function.IntFunction;
 final class DecodeLoop implements AutoCloseable {
     private final List<Sequence> rows;
     private final List<TokenEvent> outbox = new ArrayList<>();
+    private final TokenListener listener; // null: events wait in the outbox for step()'s caller
     private final BooleanSupplier cancelled;
     private final long startNanos;
     private final DecodingStrategy.Decoding decoding;
@@ -32,8 +33,9 @@ final class DecodeLoop implements AutoCloseable {
      */
     DecodeLoop(CausalLM lm, DecodingStrategy strategy, List<int[]> prompts, GenerationConfig config, Set<Integer> eos,
             long seed, int padId, Tokenizer tokenizer, IntFunction<IncrementalDecoder> decoders,
-            BooleanSupplier cancelled, long startNanos) {
+            BooleanSupplier cancelled, long startNanos, TokenListener listener) {
         this.cancelled = cancelled;
+        this.listener = listener;
         this.startNanos = startNanos;
         Set<Integer> eosIds = Set.copyOf(eos);
         int maxPositions = lm.config().maxPositionEmbeddings();
@@ -57,10 +59,18 @@ final class DecodeLoop implements AutoCloseable {
             int limit = Math.min(config.maxNewTokens(), maxPositions - prompt.length);
             Sampler sampler = Samplers.forConfig(config, lm.usableVocabSize(), seed + r);
             made.add(new Sequence(r, prompt, limit, limit < config.maxNewTokens(), eosIds, sampler, seed + r,
-                    new TextAssembler(decoders.apply(r), config.stopStrings()), outbox));
+                    new TextAssembler(decoders.apply(r), config.stopStrings()), this::deliver, cancelled));
         }
         this.rows = List.copyOf(made);
         this.decoding = strategy.start(new DecodingStrategy.Request(lm, rows, config, padId, tokenizer));
+    }
+
+    private void deliver(TokenEvent e) {
+        if (listener != null) {
+            listener.onToken(e);
+        } else {
+            outbox.add(e);
+        }
     }
 
     boolean isDone() {
@@ -70,7 +80,8 @@ final class DecodeLoop implements AutoCloseable {
     /**
      * Runs one step of the strategy (one forward pass, or one draft-and-verify round).
      *
-     * @return the new tokens, in order; empty once every row has finished
+     * @return the new tokens, in order (none when the loop was made with a listener, which has
+     *     had them as they came); empty once every row has finished
      */
     List<TokenEvent> step() {
         if (done) {
@@ -80,6 +91,7 @@ final class DecodeLoop implements AutoCloseable {
             cancel();
             return List.of();
         }
+        rows.forEach(Sequence::startStep);
         try {
             decoding.step();
         } catch (RuntimeException e) {

@@ -153,11 +153,9 @@ public final class Generator implements AutoCloseable {
     public List<GenerationResult> generateBatch(List<Prompt> prompts, GenerationConfig config,
             TokenListener listener, CancellationToken cancel) {
         Objects.requireNonNull(listener, "listener (use TokenListener.NONE)");
-        try (DecodeLoop loop = start(prompts, config, cancel)) {
+        try (DecodeLoop loop = start(prompts, config, cancel, listener)) {
             while (!loop.isDone()) {
-                for (TokenEvent e : loop.step()) {
-                    listener.onToken(e);
-                }
+                loop.step();
             }
             return loop.results();
         }
@@ -175,7 +173,7 @@ public final class Generator implements AutoCloseable {
      * }</pre>
      */
     public TokenStream stream(Prompt prompt, GenerationConfig config) {
-        return new TokenStream(start(List.of(prompt), config, new CancellationToken()));
+        return new TokenStream(start(List.of(prompt), config, new CancellationToken(), null));
     }
 
     /**
@@ -223,7 +221,8 @@ public final class Generator implements AutoCloseable {
         closed = true;
     }
 
-    private DecodeLoop start(List<Prompt> prompts, GenerationConfig config, CancellationToken cancel) {
+    private DecodeLoop start(List<Prompt> prompts, GenerationConfig config, CancellationToken cancel,
+            TokenListener listener) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(cancel, "cancel");
         if (prompts.isEmpty()) {
@@ -242,7 +241,7 @@ public final class Generator implements AutoCloseable {
                 ? r -> null
                 : r -> tokenizer.newIncrementalDecoder(config.skipSpecialTokens());
         return new DecodeLoop(lm, strategy, ids, config, eosTokenIds(config), seed, padTokenId, tokenizer, decoders,
-                () -> closed || cancel.isCancelled(), startNanos);
+                () -> closed || cancel.isCancelled(), startNanos, listener);
     }
 
     private static int defaultPadId(CausalLM lm, Tokenizer tokenizer) {

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * One prompt's state during a generation, the bookkeeping every {@link DecodingStrategy} shares: the
@@ -32,7 +34,9 @@ public final class Sequence {
     private final Sampler sampler;
     private final long seed;
     private final TextAssembler text;
-    private final List<TokenEvent> events; // the loop's outbox, shared by its rows
+    private final Consumer<TokenEvent> events; // the loop's listener or outbox, shared by its rows
+    private final BooleanSupplier cancelled;
+    private int appendedThisStep;
     private int[] ids; // prompt + generated
     private int length;
     private FinishReason finish;
@@ -40,7 +44,7 @@ public final class Sequence {
     private long lastNanos;
 
     Sequence(int row, int[] prompt, int limit, boolean limitedByContext, Set<Integer> eos, Sampler sampler,
-            long seed, TextAssembler text, List<TokenEvent> events) {
+            long seed, TextAssembler text, Consumer<TokenEvent> events, BooleanSupplier cancelled) {
         this.row = row;
         this.prompt = prompt.clone();
         this.limit = limit;
@@ -50,6 +54,7 @@ public final class Sequence {
         this.seed = seed;
         this.text = text;
         this.events = events;
+        this.cancelled = cancelled;
         this.ids = Arrays.copyOf(prompt, prompt.length + Math.min(limit, 1024));
         this.length = prompt.length;
     }
@@ -121,7 +126,9 @@ public final class Sequence {
     /**
      * Adds the next token and streams its text: ends the sequence when a stop string appears in
      * the text, when {@code id} is an eos id, or when a limit is reached (in that order of
-     * precedence, as plain decoding always did).
+     * precedence, as plain decoding always did). A cancellation seen between two tokens of one step
+     * ends the sequence before the second, so a strategy that finds several tokens at once stops
+     * where plain decoding would have.
      *
      * @return whether the sequence still runs (false: later tokens of the same round are dropped)
      * @throws IllegalStateException if it has already finished
@@ -130,6 +137,11 @@ public final class Sequence {
         if (finish != null) {
             throw new IllegalStateException("row " + row + " has finished (" + finish + "); no token can follow");
         }
+        if (appendedThisStep > 0 && cancelled.getAsBoolean()) {
+            finish = FinishReason.CANCELLED;
+            return false;
+        }
+        appendedThisStep++;
         long now = System.nanoTime();
         if (length == ids.length) {
             ids = Arrays.copyOf(ids, ids.length * 2);
@@ -150,8 +162,13 @@ public final class Sequence {
         if (finish != null && finish != FinishReason.STOP_STRING) {
             delta += text.finish();
         }
-        events.add(new TokenEvent(row, generated() - 1, id, delta, finish));
+        events.accept(new TokenEvent(row, generated() - 1, id, delta, finish));
         return finish == null;
+    }
+
+    /** A new step of the loop begins. */
+    void startStep() {
+        appendedThisStep = 0;
     }
 
     /** Ends a running sequence as CANCELLED. */
