@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             MmluCommand.class,
             PerplexityCommand.class,
+            SpeculativeCommand.class,
             CommandLine.HelpCommand.class,
             picocli.AutoComplete.GenerateCompletion.class
         })
