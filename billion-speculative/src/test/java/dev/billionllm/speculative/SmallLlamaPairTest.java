@@ -12,6 +12,7 @@ import dev.billionllm.core.generate.GenerationResult;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.generate.Prompt;
 import dev.billionllm.core.testing.Fixtures;
+import dev.billionllm.core.tokenize.HfTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -56,25 +57,18 @@ class SmallLlamaPairTest {
     /** (prompt ids, transformers' greedy continuation) of assisted-generation.json. */
     static List<int[][]> cases() {
         Path file = Fixtures.dir("small-llama-pair").resolve("assisted-generation.json");
-        try {
+        try (HfTokenizer tokenizer = HfTokenizer.load(Fixtures.dir("small-llama-pair/small-llama-target"))) {
             List<int[][]> out = new ArrayList<>();
             for (JsonElement e : JsonParser.parseString(Files.readString(file)).getAsJsonArray()) {
                 int[] all = e.getAsJsonObject().get("greedy").getAsJsonArray().asList().stream()
                         .mapToInt(JsonElement::getAsInt).toArray();
-                int[] prompt = target().tokenizer().encode(e.getAsJsonObject().get("prompt").getAsString(), true);
+                int[] prompt = tokenizer.encode(e.getAsJsonObject().get("prompt").getAsString(), true);
                 out.add(new int[][] {prompt, Arrays.copyOfRange(all, prompt.length, all.length)});
             }
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static Model target() {
-        if (target == null) {
-            load();
-        }
-        return target;
     }
 
     static Stream<Arguments> strategies() {
