@@ -68,7 +68,7 @@ final class SpeculativeCommand implements Callable<Integer> {
             description = "0 = greedy (outputs must be identical); > 0 samples with a seed (distribution preserved).")
     double temperature;
 
-    @Option(names = "--repeats", paramLabel = "N", defaultValue = "2", description = "Timed passes over the prompts.")
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "Timed passes over the prompts (default: ${DEFAULT-VALUE}).")
     int repeats;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Intra-op threads of every model.")
@@ -81,7 +81,8 @@ final class SpeculativeCommand implements Callable<Integer> {
     Path out;
 
     /** One configuration's totals over every prompt and pass. */
-    record Row(String name, long tokens, long nanos, long drafted, long accepted, int rounds, boolean identical) {
+    record Row(String name, long tokens, long nanos, long drafted, long accepted, int rounds, long draftNanos,
+            long targetNanos, boolean identical) {
         double tokensPerSecond() {
             return nanos == 0 ? 0 : tokens * 1e9 / nanos;
         }
@@ -113,34 +114,44 @@ final class SpeculativeCommand implements Callable<Integer> {
                 strategies.add(SpeculativeDecoding.withDraftModel(mis.lm()).optDraftTokenizer(mis.tokenizer())
                         .optCrossTokenizer(true).optDraftTokens(draftTokens).build());
             }
-            List<List<Integer>> reference = new ArrayList<>();
-            List<Row> rows = new ArrayList<>();
-            for (int s = 0; s < strategies.size(); s++) {
-                Generator g = plain.toBuilder().optDecodingStrategy(strategies.get(s)).build();
+            List<Generator> generators = new ArrayList<>();
+            for (DecodingStrategy strategy : strategies) {
+                Generator g = plain.toBuilder().optDecodingStrategy(strategy).build();
                 g.generate(Prompt.text(texts.get(0)), config); // warm-up: JIT, native allocations
-                long tokens = 0;
-                long nanos = 0;
-                long drafted = 0;
-                long accepted = 0;
-                int rounds = 0;
-                boolean identical = true;
-                for (int pass = 0; pass < repeats; pass++) {
-                    for (int p = 0; p < texts.size(); p++) {
+                generators.add(g);
+            }
+            // strategies take turns on each prompt, so that a busy machine or a JIT still warming up
+            // slows them alike
+            long[][] totals = new long[strategies.size()][6]; // tokens, nanos, drafted, accepted, draft, target
+            int[] rounds = new int[strategies.size()];
+            boolean[] identical = new boolean[strategies.size()];
+            java.util.Arrays.fill(identical, true);
+            for (int pass = 0; pass < repeats; pass++) {
+                for (String text : texts) {
+                    List<Integer> reference = null;
+                    for (int s = 0; s < generators.size(); s++) {
                         long t0 = System.nanoTime();
-                        GenerationResult r = g.generate(Prompt.text(texts.get(p)), config);
-                        nanos += System.nanoTime() - t0;
-                        tokens += r.tokenIds().size();
-                        drafted += r.metrics().draftedTokens();
-                        accepted += r.metrics().acceptedTokens();
-                        rounds += r.metrics().rounds();
-                        if (s == 0 && pass == 0) {
-                            reference.add(r.tokenIds());
+                        GenerationResult r = generators.get(s).generate(Prompt.text(text), config);
+                        long[] sum = totals[s];
+                        sum[1] += System.nanoTime() - t0;
+                        sum[0] += r.tokenIds().size();
+                        sum[2] += r.metrics().draftedTokens();
+                        sum[3] += r.metrics().acceptedTokens();
+                        sum[4] += r.metrics().draftTime().toNanos();
+                        sum[5] += r.metrics().targetTime().toNanos();
+                        rounds[s] += r.metrics().rounds();
+                        if (s == 0) {
+                            reference = r.tokenIds();
                         } else {
-                            identical &= r.tokenIds().equals(reference.get(p));
+                            identical[s] &= r.tokenIds().equals(reference);
                         }
                     }
                 }
-                rows.add(new Row(names.get(s), tokens, nanos, drafted, accepted, rounds, identical));
+            }
+            List<Row> rows = new ArrayList<>();
+            for (int s = 0; s < generators.size(); s++) {
+                long[] sum = totals[s];
+                rows.add(new Row(names.get(s), sum[0], sum[1], sum[2], sum[3], rounds[s], sum[4], sum[5], identical[s]));
             }
             print(rows, config);
             Path png = chart(rows);
@@ -158,13 +169,14 @@ final class SpeculativeCommand implements Callable<Integer> {
         double base = rows.get(0).tokensPerSecond();
         cli.out.printf(Locale.ROOT, "target %s, %d tokens per prompt, %s, %d pass(es) after a warm-up%n", target,
                 maxNewTokens, config.isGreedy() ? "greedy" : "sampling at temperature " + temperature, repeats);
-        cli.out.printf(Locale.ROOT, "%-32s %9s %11s %10s %9s %s%n", "strategy", "tok/s", "acceptance", "tok/round",
-                "speed-up", config.isGreedy() ? "same ids as plain" : "");
+        cli.out.printf(Locale.ROOT, "%-32s %9s %11s %10s %9s %9s %9s %s%n", "strategy", "tok/s", "acceptance",
+                "tok/round", "draft s", "target s", "speed-up", config.isGreedy() ? "same ids as plain" : "");
         for (Row r : rows) {
             double acc = r.drafted() == 0 ? 0 : (double) r.accepted() / r.drafted();
             double perRound = r.rounds() == 0 ? 1 : (double) (r.accepted() + r.rounds()) / r.rounds();
-            cli.out.printf(Locale.ROOT, "%-32s %9.1f %10.0f%% %10.2f %8.2fx %s%n", r.name(), r.tokensPerSecond(),
-                    100 * acc, perRound, base > 0 ? r.tokensPerSecond() / base : 0,
+            cli.out.printf(Locale.ROOT, "%-32s %9.1f %10.0f%% %10.2f %9.2f %9.2f %8.2fx %s%n", r.name(),
+                    r.tokensPerSecond(), 100 * acc, perRound, r.draftNanos() / 1e9, r.targetNanos() / 1e9,
+                    base > 0 ? r.tokensPerSecond() / base : 0,
                     config.isGreedy() ? (r.identical() ? "yes" : "NO") : "");
         }
         cli.out.flush();
