@@ -36,7 +36,7 @@ import java.util.SplittableRandom;
  * flock /tmp/bench.lock java -cp ... dev.billionllm.bench.export.SpeculativeCostBench \
  *     [--layers 22] [--draft-layers 2] [--threads N] [--repeats 5] [--work DIR] [--targets pytorch,int8]
  *     [--drafts int4,int8,small]
- * java -cp ... dev.billionllm.bench.export.SpeculativeCostBench --target FOLDER --draft FOLDER
+ * java -cp ... dev.billionllm.bench.export.SpeculativeCostBench --target FOLDER --draft FOLDER  # checkpoint or export
  * </pre>
  *
  * <p>Default: TinyLlama-1.1B's shape with random weights; targets fp32 PyTorch and an int8 ONNX
@@ -79,9 +79,11 @@ public final class SpeculativeCostBench {
         LoadOptions options = LoadOptions.defaults().withThreads(threads);
         Map<String, double[]> verify = new LinkedHashMap<>(); // target -> ms of verifying n = 1..8 tokens
         Map<String, Double> draftStep = new LinkedHashMap<>(); // draft -> ms of one step
+        Map<String, double[]> rollback = new LinkedHashMap<>(); // target -> ms of truncate, ms of a full copy
         if (targetFolder != null) {
             try (CausalLM t = load(targetFolder, options); CausalLM d = load(draftFolder, options)) {
                 verify.put(targetFolder.getFileName().toString(), verifyCosts(t, repeats));
+                rollback.put(targetFolder.getFileName().toString(), rollbackCosts(t, repeats));
                 draftStep.put(draftFolder.getFileName().toString(), stepCost(d, repeats));
             }
             System.out.printf(Locale.ROOT, "%s target, %s draft; %d threads%n", targetFolder, draftFolder, threads);
@@ -91,7 +93,9 @@ public final class SpeculativeCostBench {
                     threads, Runtime.getRuntime().availableProcessors());
             for (String t : targets) {
                 try (CausalLM lm = open(t, config, work, options)) {
-                    verify.put(t.equals("pytorch") ? "fp32 pytorch" : t + " onnx", verifyCosts(lm, repeats));
+                    String name = t.equals("pytorch") ? "fp32 pytorch" : t + " onnx";
+                    verify.put(name, verifyCosts(lm, repeats));
+                    rollback.put(name, rollbackCosts(lm, repeats));
                 }
             }
             for (String d : drafts) {
@@ -108,10 +112,46 @@ public final class SpeculativeCostBench {
             }
         }
         report(verify, draftStep);
+        System.out.println();
+        System.out.println("rollback after a " + CONTEXT + "-token context: truncate(n - 4) now, and a copy of the whole cache"
+                + " (what OrtKvCache.truncate cost before, when it copied every layer)");
+        for (Map.Entry<String, double[]> e : rollback.entrySet()) {
+            System.out.printf(Locale.ROOT, "%-28s truncate %8.3f ms   copy %8.3f ms%n", e.getKey(), e.getValue()[0],
+                    e.getValue()[1]);
+        }
+    }
+
+    /** Best-of ms of truncating 4 rejected positions, and of copying the whole cache. */
+    private static double[] rollbackCosts(CausalLM lm, int repeats) {
+        int[] prompt = new SplittableRandom(7).ints(CONTEXT, 3, lm.usableVocabSize()).toArray();
+        double truncate = Double.MAX_VALUE;
+        double copy = Double.MAX_VALUE;
+        try (KvCache cache = lm.newCache(1, CONTEXT + 8)) {
+            lm.forward(TokenBatch.of(prompt), cache, LogitsMode.LAST);
+            for (int r = 0; r < repeats + 1; r++) {
+                lm.forward(TokenBatch.of(1, 2, 3, 4), cache, LogitsMode.LAST);
+                long t0 = System.nanoTime();
+                cache.truncate(CONTEXT);
+                double t = (System.nanoTime() - t0) / 1e6;
+                long t1 = System.nanoTime();
+                try (KvCache c = cache.copy()) {
+                    double ms = (System.nanoTime() - t1) / 1e6;
+                    if (r > 0) {
+                        copy = Math.min(copy, ms);
+                    }
+                }
+                if (r > 0) {
+                    truncate = Math.min(truncate, t);
+                }
+            }
+        }
+        return new double[] {truncate, copy};
     }
 
     private static CausalLM load(Path folder, LoadOptions options) {
-        return Backends.get("pytorch").load(folder, ModelConfigParser.parse(folder), options);
+        // an export folder runs on ONNX Runtime, a checkpoint on PyTorch
+        String backend = Files.exists(folder.resolve(OnnxExporter.MODEL_FILE)) ? "onnxruntime" : "pytorch";
+        return Backends.get(backend).load(folder, ModelConfigParser.parse(folder), options);
     }
 
     /** "pytorch" (fp32 random weights) or an ONNX export at that precision, exported once into {@code work}. */
