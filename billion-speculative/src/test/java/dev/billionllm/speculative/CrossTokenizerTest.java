@@ -24,9 +24,9 @@ class CrossTokenizerTest {
 
     @BeforeAll
     static void load() {
-        LoadOptions options = LoadOptions.defaults().withDevice("cpu").withThreads(1);
-        pythia = Model.load(Fixtures.dir("tiny-pythia"), "pytorch", options);
-        tinyllama = Model.load(Fixtures.dir("tiny-tinyllama"), "pytorch", options);
+        LoadOptions options = LoadOptions.builder().optDevice("cpu").optThreads(1).build();
+        pythia = Model.load(Fixtures.dir("tiny-pythia"), options.toBuilder().optBackend("pytorch").build());
+        tinyllama = Model.load(Fixtures.dir("tiny-tinyllama"), options.toBuilder().optBackend("pytorch").build());
     }
 
     @AfterAll

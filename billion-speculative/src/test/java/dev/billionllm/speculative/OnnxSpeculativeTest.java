@@ -44,9 +44,9 @@ class OnnxSpeculativeTest {
         OnnxExporter.export(src, exports.resolve("int8"), ExportOptions.defaults().withPrecision(Precision.INT8));
         OnnxExporter.export(src, exports.resolve("int4"),
                 ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(32));
-        LoadOptions options = LoadOptions.defaults().withDevice("cpu").withThreads(1);
-        pytorchTarget = Model.load(src, "pytorch", options);
-        draft = Model.load(Fixtures.dir("small-llama-pair/small-llama-draft"), "pytorch", options);
+        LoadOptions options = LoadOptions.builder().optDevice("cpu").optThreads(1).build();
+        pytorchTarget = Model.load(src, options.toBuilder().optBackend("pytorch").build());
+        draft = Model.load(Fixtures.dir("small-llama-pair/small-llama-draft"), options.toBuilder().optBackend("pytorch").build());
     }
 
     @AfterAll
@@ -60,7 +60,7 @@ class OnnxSpeculativeTest {
     }
 
     private static Model onnx(String name) {
-        return Model.load(exports.resolve(name), "onnxruntime", LoadOptions.defaults().withThreads(1));
+        return Model.load(exports.resolve(name), LoadOptions.builder().optBackend("onnxruntime").optThreads(1).build());
     }
 
     private static void assertGreedy(Generator g, String what) {

@@ -35,9 +35,9 @@ class SmallLlamaPairSamplingTest {
 
     @Test
     void draftSamplingMatchesTheTargetsExactMarginals() {
-        LoadOptions options = LoadOptions.defaults().withDevice("cpu").withThreads(1);
-        try (Model target = Model.load(Fixtures.dir("small-llama-pair/small-llama-target"), "pytorch", options);
-                Model draft = Model.load(Fixtures.dir("small-llama-pair/small-llama-draft"), "pytorch", options)) {
+        LoadOptions options = LoadOptions.builder().optDevice("cpu").optThreads(1).build();
+        try (Model target = Model.load(Fixtures.dir("small-llama-pair/small-llama-target"), options.toBuilder().optBackend("pytorch").build());
+                Model draft = Model.load(Fixtures.dir("small-llama-pair/small-llama-draft"), options.toBuilder().optBackend("pytorch").build())) {
             GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(2).optTemperature(1.0).optTopK(6).build();
             // the bundled prompt whose first candidate is accepted closest to half the time (the
             // chance is sum of min(p, q)), so that acceptances, rejections and bonus tokens all occur

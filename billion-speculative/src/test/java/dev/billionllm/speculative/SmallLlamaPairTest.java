@@ -39,9 +39,9 @@ class SmallLlamaPairTest {
 
     @BeforeAll
     static void load() {
-        LoadOptions options = LoadOptions.defaults().withDevice("cpu").withThreads(1);
-        target = Model.load(Fixtures.dir("small-llama-pair/small-llama-target"), "pytorch", options);
-        draft = Model.load(Fixtures.dir("small-llama-pair/small-llama-draft"), "pytorch", options);
+        LoadOptions options = LoadOptions.builder().optDevice("cpu").optThreads(1).build();
+        target = Model.load(Fixtures.dir("small-llama-pair/small-llama-target"), options.toBuilder().optBackend("pytorch").build());
+        draft = Model.load(Fixtures.dir("small-llama-pair/small-llama-draft"), options.toBuilder().optBackend("pytorch").build());
     }
 
     @AfterAll

@@ -76,7 +76,7 @@ public final class SpeculativeCostBench {
                         + "--target FOLDER, --draft FOLDER)");
             }
         }
-        LoadOptions options = LoadOptions.defaults().withThreads(threads);
+        LoadOptions options = LoadOptions.builder().optThreads(threads).build();
         Map<String, double[]> verify = new LinkedHashMap<>(); // target -> ms of verifying n = 1..8 tokens
         Map<String, Double> draftStep = new LinkedHashMap<>(); // draft -> ms of one step
         Map<String, double[]> rollback = new LinkedHashMap<>(); // target -> ms of truncate, ms of a full copy

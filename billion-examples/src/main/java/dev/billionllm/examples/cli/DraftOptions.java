@@ -8,7 +8,6 @@ import dev.billionllm.core.generate.GenerationResult;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.speculative.SpeculativeDecoding;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** Speculative decoding options of {@code generate} and {@code chat}: a draft model or prompt lookup. */
@@ -72,9 +71,9 @@ final class DraftOptions {
                 b.optMaxMatchingNgramSize(maxNgram);
             }
         } else {
-            Path folder = ModelResolver.resolve(draft, err);
-            Model d = Model.load(folder, draftBackend,
-                    LoadOptions.defaults().withDevice(device).withThreads(threads).withVariant(draftVariant));
+            ModelOptions.noteBundled(draft, err);
+            Model d = Model.load(draft, LoadOptions.builder().optBackend(draftBackend).optDevice(device)
+                    .optThreads(threads).optVariant(draftVariant).build());
             holder[0] = d;
             b = SpeculativeDecoding.withDraftModel(d.lm()).optDraftTokenizer(d.tokenizer()).optAdaptive(adaptive)
                     .optCrossTokenizer(crossTokenizer);

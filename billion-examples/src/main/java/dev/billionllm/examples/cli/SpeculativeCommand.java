@@ -92,12 +92,10 @@ final class SpeculativeCommand implements Callable<Integer> {
     public Integer call() {
         List<String> texts = prompts != null && !prompts.isEmpty() ? prompts : List.of("the cat sat on",
                 "counting: one two three", "one plus two is", "question: what colour is the sky? answer:");
-        LoadOptions options = LoadOptions.defaults().withThreads(threads);
-        try (Model t = Model.load(ModelResolver.resolve(target, cli.err), backend, options.withVariant(variant));
-                Model d = Model.load(ModelResolver.resolve(draft, cli.err), draftBackend,
-                        options.withVariant(draftVariant));
-                Model mis = mismatched.equals("none") ? null
-                        : Model.load(ModelResolver.resolve(mismatched, cli.err), null, options)) {
+        LoadOptions options = LoadOptions.builder().optThreads(threads).build();
+        try (Model t = load(target, options.toBuilder().optBackend(backend).optVariant(variant).build());
+                Model d = load(draft, options.toBuilder().optBackend(draftBackend).optVariant(draftVariant).build());
+                Model mis = mismatched.equals("none") ? null : load(mismatched, options)) {
             GenerationConfig.Builder cb = GenerationConfig.builder().optMaxNewTokens(maxNewTokens).optTemperature(temperature);
             GenerationConfig config = temperature > 0 ? cb.optSeed(1234).build() : cb.build();
             Generator plain = t.generator();
@@ -163,6 +161,11 @@ final class SpeculativeCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    private Model load(String reference, LoadOptions options) {
+        ModelOptions.noteBundled(reference, cli.err);
+        return Model.load(reference, options);
     }
 
     private void print(List<Row> rows, GenerationConfig config) {
