@@ -67,14 +67,15 @@ final class GenerateCommand implements Callable<Integer> {
             Prompt prompt = input.ids != null ? Prompt.ids(input.ids)
                     : chat ? Prompt.chat(java.util.List.of(dev.billionllm.core.chat.ChatMessage.user(input.text)))
                     : Prompt.text(input.text);
+            // Encoded once: the ids are what is generated from and what --json reports.
             int[] promptIds = generator.encode(prompt);
             TokenListener listener = json ? TokenListener.NONE : e -> {
                 cli.out.print(e.text());
                 cli.out.flush();
             };
-            GenerationResult r = generator.generate(prompt, config, listener);
+            GenerationResult r = generator.generate(Prompt.ids(promptIds), config, listener);
             GenerationResult plain = drafting.enabled() && comparePlain
-                    ? m.generator().generate(prompt, config) : null;
+                    ? m.generator().generate(Prompt.ids(promptIds), config) : null;
             if (json) {
                 JsonObject o = toJson(m, promptIds, r);
                 if (drafting.enabled()) {
