@@ -14,15 +14,24 @@ import java.util.Objects;
  * @param finishReason why generation ended
  * @param promptTokenCount tokens in the prompt (without padding)
  * @param timings how long it took
+ * @param metrics what the decoding strategy did (rounds, drafted and accepted tokens, time in the
+ *     draft and the target)
  */
-public record GenerationResult(
-        List<Integer> tokenIds, String text, FinishReason finishReason, int promptTokenCount, Timings timings) {
+public record GenerationResult(List<Integer> tokenIds, String text, FinishReason finishReason, int promptTokenCount,
+        Timings timings, DecodingMetrics metrics) {
 
     public GenerationResult {
         tokenIds = List.copyOf(tokenIds);
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(finishReason, "finishReason");
         Objects.requireNonNull(timings, "timings");
+        Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /** A result with no strategy metrics (plain decoding's shape before strategies reported any). */
+    public GenerationResult(List<Integer> tokenIds, String text, FinishReason finishReason, int promptTokenCount,
+            Timings timings) {
+        this(tokenIds, text, finishReason, promptTokenCount, timings, DecodingMetrics.none("plain"));
     }
 
     /** The generated ids as an array. */

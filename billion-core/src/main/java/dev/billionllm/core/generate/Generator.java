@@ -50,6 +50,8 @@ public final class Generator implements AutoCloseable {
     private final ChatTemplate chatTemplate;
     private final GenerationConfig defaultConfig;
     private final int padTokenId;
+    private final int explicitPadTokenId;
+    private final DecodingStrategy strategy;
     private volatile boolean closed;
 
     private Generator(Builder b) {
@@ -57,7 +59,9 @@ public final class Generator implements AutoCloseable {
         this.tokenizer = b.tokenizer;
         this.chatTemplate = b.chatTemplate;
         this.defaultConfig = b.defaultConfig;
+        this.explicitPadTokenId = b.padTokenId;
         this.padTokenId = b.padTokenId >= 0 ? b.padTokenId : defaultPadId(b.lm, b.tokenizer);
+        this.strategy = b.strategy;
     }
 
     /** A builder over {@code lm}. */
@@ -65,9 +69,33 @@ public final class Generator implements AutoCloseable {
         return new Builder(lm);
     }
 
+    /**
+     * A builder holding this generator's model, tokenizer, chat template, default configuration,
+     * pad id and strategy (for instance, to make a speculative generator from a model's plain one).
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder(lm);
+        b.tokenizer = tokenizer;
+        b.chatTemplate = chatTemplate;
+        b.defaultConfig = defaultConfig;
+        b.padTokenId = explicitPadTokenId;
+        b.strategy = strategy;
+        return b;
+    }
+
     /** The model. */
     public CausalLM model() {
         return lm;
+    }
+
+    /** The tokenizer, or null when the generator has none. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** How tokens are found: {@link DecodingStrategy#plain()} unless the builder chose another. */
+    public DecodingStrategy strategy() {
+        return strategy;
     }
 
     /** The configuration of the calls that take none. */
@@ -126,11 +154,9 @@ public final class Generator implements AutoCloseable {
     public List<GenerationResult> generateBatch(List<Prompt> prompts, GenerationConfig config,
             TokenListener listener, CancellationToken cancel) {
         Objects.requireNonNull(listener, "listener (use TokenListener.NONE)");
-        try (DecodeLoop loop = start(prompts, config, cancel)) {
+        try (DecodeLoop loop = start(prompts, config, cancel, listener)) {
             while (!loop.isDone()) {
-                for (TokenEvent e : loop.step()) {
-                    listener.onToken(e);
-                }
+                loop.step();
             }
             return loop.results();
         }
@@ -148,7 +174,7 @@ public final class Generator implements AutoCloseable {
      * }</pre>
      */
     public TokenStream stream(Prompt prompt, GenerationConfig config) {
-        return new TokenStream(start(List.of(prompt), config, new CancellationToken()));
+        return new TokenStream(start(List.of(prompt), config, new CancellationToken(), null));
     }
 
     /**
@@ -200,7 +226,8 @@ public final class Generator implements AutoCloseable {
         closed = true;
     }
 
-    private DecodeLoop start(List<Prompt> prompts, GenerationConfig config, CancellationToken cancel) {
+    private DecodeLoop start(List<Prompt> prompts, GenerationConfig config, CancellationToken cancel,
+            TokenListener listener) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(cancel, "cancel");
         if (prompts.isEmpty()) {
@@ -218,8 +245,8 @@ public final class Generator implements AutoCloseable {
         IntFunction<IncrementalDecoder> decoders = tokenizer == null
                 ? r -> null
                 : r -> tokenizer.newIncrementalDecoder(config.skipSpecialTokens());
-        return new DecodeLoop(lm, ids, config, eosTokenIds(config), seed, padTokenId, decoders,
-                () -> closed || cancel.isCancelled(), startNanos);
+        return new DecodeLoop(lm, strategy, ids, config, eosTokenIds(config), seed, padTokenId, tokenizer, decoders,
+                () -> closed || cancel.isCancelled(), startNanos, listener);
     }
 
     private static int defaultPadId(CausalLM lm, Tokenizer tokenizer) {
@@ -248,9 +275,19 @@ public final class Generator implements AutoCloseable {
         private ChatTemplate chatTemplate;
         private GenerationConfig defaultConfig = GenerationConfig.defaults();
         private int padTokenId = -1;
+        private DecodingStrategy strategy = DecodingStrategy.plain();
 
         private Builder(CausalLM lm) {
             this.lm = Objects.requireNonNull(lm, "lm");
+        }
+
+        /**
+         * How tokens are found. Default: {@link DecodingStrategy#plain()}, one forward pass per
+         * token; billion-speculative's strategies draft several tokens and verify them in one pass.
+         */
+        public Builder optDecodingStrategy(DecodingStrategy strategy) {
+            this.strategy = Objects.requireNonNull(strategy, "decoding strategy");
+            return this;
         }
 
         /**

@@ -109,7 +109,8 @@ public final class Samplers {
         return p;
     }
 
-    static int argmax(float[] logits) {
+    /** The index of the largest logit; the lowest such index on ties, as {@code torch.argmax}. */
+    public static int argmax(float[] logits) {
         int best = -1;
         float bestValue = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < logits.length; i++) {
@@ -126,7 +127,14 @@ public final class Samplers {
 
     /** Inverse-CDF draw: the first id whose cumulative probability exceeds {@code u} in [0, 1). */
     static int draw(float[] logits, double u) {
-        double[] p = softmax(logits);
+        return drawFrom(softmax(logits), u);
+    }
+
+    /**
+     * Inverse-CDF draw from probabilities that sum to 1 (up to rounding): the first id whose
+     * cumulative probability exceeds {@code u} in [0, 1); ids of probability 0 are never drawn.
+     */
+    public static int drawFrom(double[] p, double u) {
         double cumulative = 0;
         int last = -1;
         for (int i = 0; i < p.length; i++) {

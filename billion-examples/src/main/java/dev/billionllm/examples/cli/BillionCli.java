@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
             CacheCommand.class,
             MmluCommand.class,
             PerplexityCommand.class,
+            SpeculativeCommand.class,
             CommandLine.HelpCommand.class,
             picocli.AutoComplete.GenerateCompletion.class
         })

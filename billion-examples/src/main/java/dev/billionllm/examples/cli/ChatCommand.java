@@ -32,13 +32,20 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling = new SamplingOptions();
 
+    @Mixin
+    DraftOptions drafting = new DraftOptions();
+
     @Option(names = "--system", paramLabel = "TEXT", description = "System prompt.")
     String system;
 
     @Override
     public Integer call() throws IOException {
+        Model[] draftModel = new Model[1];
         try (Model m = model.loadForGeneration(cli.err); LineSource lines = LineSource.open(cli.in, cli.terminal)) {
             Generator generator = m.generator();
+            if (drafting.enabled()) {
+                generator = drafting.apply(m, generator, draftModel, model.threads, model.device, cli.err);
+            }
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
             if (!m.chatTemplate().isModelTemplate()) {
                 cli.err.println("[" + ModelOptions.displayName(m)
@@ -82,6 +89,10 @@ final class ChatCommand implements Callable<Integer> {
                 history.add(ChatMessage.assistant(r.text().strip()));
             }
             return 0;
+        } finally {
+            if (draftModel[0] != null) {
+                draftModel[0].close();
+            }
         }
     }
 }

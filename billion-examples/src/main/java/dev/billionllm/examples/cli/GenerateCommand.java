@@ -30,6 +30,13 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling = new SamplingOptions();
 
+    @Mixin
+    DraftOptions drafting = new DraftOptions();
+
+    @Option(names = "--compare-plain",
+            description = "With a draft or prompt lookup: also decode plainly, check the ids are equal and report the speed-up.")
+    boolean comparePlain;
+
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
 
@@ -50,8 +57,12 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Model[] draftModel = new Model[1];
         try (Model m = model.loadForGeneration(cli.err)) {
             Generator generator = m.generator();
+            if (drafting.enabled()) {
+                generator = drafting.apply(m, generator, draftModel, model.threads, model.device, cli.err);
+            }
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
             Prompt prompt = input.ids != null ? Prompt.ids(input.ids)
                     : chat ? Prompt.chat(java.util.List.of(dev.billionllm.core.chat.ChatMessage.user(input.text)))
@@ -63,8 +74,22 @@ final class GenerateCommand implements Callable<Integer> {
                 cli.out.flush();
             };
             GenerationResult r = generator.generate(Prompt.ids(promptIds), config, listener);
+            GenerationResult plain = drafting.enabled() && comparePlain
+                    ? m.generator().generate(Prompt.ids(promptIds), config) : null;
             if (json) {
-                cli.out.println(toJson(m, promptIds, r));
+                JsonObject o = toJson(m, promptIds, r);
+                if (drafting.enabled()) {
+                    JsonObject s = DraftOptions.toJson(r, drafting.draft);
+                    if (plain != null) {
+                        s.addProperty("plain_equal", plain.tokenIds().equals(r.tokenIds()));
+                        double spec = DraftOptions.toJson(r, null).get("tokens_per_second").getAsDouble();
+                        double base = DraftOptions.toJson(plain, null).get("tokens_per_second").getAsDouble();
+                        s.addProperty("plain_tokens_per_second", base);
+                        s.addProperty("speedup", base > 0 ? spec / base : 0);
+                    }
+                    o.add("speculative", s);
+                }
+                cli.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(o));
             } else {
                 cli.out.println();
                 cli.err.printf("[%s, %d prompt tokens, %d new, %s; ttft %d ms, prefill %.1f tok/s, decode %.1f tok/s]%n",
@@ -72,12 +97,23 @@ final class GenerateCommand implements Callable<Integer> {
                         r.finishReason().name().toLowerCase(java.util.Locale.ROOT),
                         r.timings().timeToFirstToken().toMillis(), r.timings().prefillTokensPerSecond(),
                         r.timings().decodeTokensPerSecond());
+                if (drafting.enabled()) {
+                    cli.err.printf("[%s: %d rounds, %d drafted, %d accepted (%.0f%%), %.2f tokens per round%s]%n",
+                            r.metrics().strategy(), r.metrics().rounds(), r.metrics().draftedTokens(),
+                            r.metrics().acceptedTokens(), 100 * r.metrics().acceptanceRate(),
+                            r.metrics().meanTokensPerRound(), plain == null ? "" : plain.tokenIds().equals(r.tokenIds())
+                                    ? "; same ids as plain decoding" : "; DIFFERENT ids from plain decoding");
+                }
             }
             return 0;
+        } finally {
+            if (draftModel[0] != null) {
+                draftModel[0].close();
+            }
         }
     }
 
-    static String toJson(Model m, int[] promptIds, GenerationResult r) {
+    static JsonObject toJson(Model m, int[] promptIds, GenerationResult r) {
         JsonObject o = new JsonObject();
         o.addProperty("model", m.folder().toString());
         o.addProperty("backend", m.backend());
@@ -93,7 +129,7 @@ final class GenerateCommand implements Callable<Integer> {
         t.addProperty("prefill_tokens_per_second", r.timings().prefillTokensPerSecond());
         t.addProperty("decode_tokens_per_second", r.timings().decodeTokensPerSecond());
         o.add("timings", t);
-        return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
+        return o;
     }
 
     private static JsonArray ids(int[] ids) {

@@ -89,7 +89,7 @@ final class OnnxCausalLM implements CausalLM {
     @Override
     public KvCache newCache(int batchSize, int capacity) {
         checkOpen();
-        return OrtKvCache.empty(this, env, layout, batchSize, capacity);
+        return OrtKvCache.empty(this, env, layout, batchSize, capacity, fusedAttention);
     }
 
     @Override
@@ -97,9 +97,10 @@ final class OnnxCausalLM implements CausalLM {
         checkOpen();
         OrtKvCache cache = AbstractKvCache.checkForward(this, OrtKvCache.class, kvCache, batch,
                 IllegalArgumentException::new);
+        cache.compactIfStale();
         int rows = batch.batchSize();
         int seq = batch.length();
-        int past = cache.length();
+        int past = cache.stored();
         int[][] newMask = AbstractKvCache.maskOf(batch);
         if (fusedAttention) {
             checkFusedAttention(newMask, past);

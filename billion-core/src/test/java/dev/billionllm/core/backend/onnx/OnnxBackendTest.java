@@ -171,6 +171,35 @@ class OnnxBackendTest {
                 .hasMessageContaining("ONNX Runtime cannot load");
     }
 
+    /**
+     * Speculative decoding's pattern, many rounds of "feed 4, keep 1": the cheap truncate leaves
+     * stale positions, which are compacted once they pass the slack, and the logits stay those of a
+     * cache that never saw the rejected tokens.
+     */
+    @Test
+    void repeatedRollbacksCompactAndKeepTheLogits() {
+        try (OrtKvCache spec = (OrtKvCache) fp32.newCache(1, 128); KvCache plain = fp32.newCache(1, 128)) {
+            fp32.forward(TokenBatch.of(PROMPT0), spec, LogitsMode.LAST);
+            fp32.forward(TokenBatch.of(PROMPT0), plain, LogitsMode.LAST);
+            int maxStored = 0;
+            for (int round = 0; round < 40; round++) {
+                int kept = spec.length() + 1;
+                fp32.forward(TokenBatch.of(5 + round % 7, 9, 10, 11), spec, LogitsMode.ALL);
+                spec.truncate(kept);
+                maxStored = Math.max(maxStored, spec.stored());
+                fp32.forward(TokenBatch.of(5 + round % 7), plain, LogitsMode.LAST);
+            }
+            assertThat(spec.length()).isEqualTo(plain.length());
+            assertThat(maxStored).as("stale positions are compacted").isLessThanOrEqualTo(
+                    spec.length() + OrtKvCache.STALE_SLACK + spec.length() / 4 + 4);
+            float[] a = fp32.forward(TokenBatch.of(3), spec, LogitsMode.LAST).last(0);
+            float[] b = fp32.forward(TokenBatch.of(3), plain, LogitsMode.LAST).last(0);
+            for (int j = 0; j < a.length; j++) {
+                assertThat(Math.abs(a[j] - b[j])).as("logit " + j).isLessThanOrEqualTo(1e-4f);
+            }
+        }
+    }
+
     @Test
     void cacheClosesReplacedTensorsAndEverythingOnClose() {
         int layers = config.numHiddenLayers();
@@ -189,10 +218,15 @@ class OnnxBackendTest {
             assertThat(cache.key(0).getInfo().getShape()).containsExactly(1, 2, 8, 16);
             OnnxTensor beforeTruncate = cache.key(0);
             cache.truncate(4);
-            assertThat(beforeTruncate.isClosed()).isTrue();
-            assertThat(cache.key(0).getInfo().getShape()).containsExactly(1, 2, 4, 16);
+            // one unpadded row truncates without copying: the rolled-back positions stay as stale
+            // ones, masked, until there are enough of them to compact
+            assertThat(beforeTruncate.isClosed()).isFalse();
+            assertThat(cache.key(0)).isSameAs(beforeTruncate);
+            assertThat(cache.length()).isEqualTo(4);
+            assertThat(cache.stored()).isEqualTo(8);
             copy = (OrtKvCache) cache.copy();
             assertThat(copy.key(0)).isNotSameAs(cache.key(0));
+            assertThat(copy.key(0).getInfo().getShape()).as("a copy is compact").containsExactly(1, 2, 4, 16);
         }
         assertThat(copy.liveTensors()).as("closing the original leaves the copy alive").isEqualTo(2 * layers);
         copy.close();
