@@ -77,10 +77,25 @@ public final class Model implements AutoCloseable {
         if (!Files.isDirectory(folder)) {
             throw new ConfigException(folder + ": not a model folder (expected a directory with config.json)");
         }
+        return loadWith(folder, chooseBackend(folder, backend), options);
+    }
+
+    /**
+     * Loads a model folder on a given backend instance (one not found by name, such as
+     * {@code adapter.AdaptedBackend} with LoRA adapters).
+     */
+    public static Model loadWith(Path folder, Backend chosen, LoadOptions options) {
+        Objects.requireNonNull(chosen, "backend");
+        Objects.requireNonNull(options, "options");
+        if (!Files.isDirectory(folder)) {
+            throw new ConfigException(folder + ": not a model folder (expected a directory with config.json)");
+        }
+        if (!chosen.canLoad(folder)) {
+            throw new ConfigException(folder + ": backend \"" + chosen.name() + "\" finds no weights it can read here");
+        }
         long start = System.nanoTime();
         ModelConfig config = ModelConfigParser.parse(folder);
         GenerationDefaults defaults = GenerationConfigParser.parse(folder);
-        Backend chosen = chooseBackend(folder, backend);
         HfTokenizer tokenizer = HfTokenizer.load(folder);
         try {
             ChatTemplate template = ChatTemplates.load(folder, tokenizer);

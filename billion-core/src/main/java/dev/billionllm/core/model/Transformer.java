@@ -100,7 +100,8 @@ public final class Transformer {
                     + " tie_word_embeddings false; set it to true if the output projection is the embedding");
         }
         RotaryEmbedding rope = new RotaryEmbedding(config.rope(), config.headDim());
-        NDArray rotateHalf = rope.rotateHalfMatrix(manager);
+        // Same dtype as the weights, so an fp64 model (gradient checks) multiplies fp64 by fp64.
+        NDArray rotateHalf = rope.rotateHalfMatrix(manager).toType(embedding.getDataType(), false);
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(l.layer(names, i, rotateHalf));
