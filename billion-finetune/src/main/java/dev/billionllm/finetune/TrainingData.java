@@ -127,33 +127,44 @@ public final class TrainingData {
     }
 
     /**
-     * A chat: boundaries are the rendering before each assistant turn (with the generation prompt)
-     * and the rendering through it; tokens between them are trained.
+     * A chat: the text is cut before each assistant turn (the rendering with the generation prompt)
+     * and after it (the rendering through it); the assistant segments are trained, with the
+     * template's own end-of-turn tokens, so no extra end-of-sequence token is added.
      */
     private static Example chat(List<ChatMessage> messages, String where, Tokenizer tokenizer, ChatTemplate template) {
         if (template == null) {
             throw new ConfigException(where + ": \"messages\" needs a chat template, and this model has none; use "
                     + "\"prompt\"/\"completion\" or \"text\" lines");
         }
-        String full = template.render(messages, false);
-        int[] ids = tokenizer.encode(full, false);
-        boolean[] trained = new boolean[ids.length];
-        boolean any = false;
+        List<String> texts = new ArrayList<>();
+        List<Boolean> trained = new ArrayList<>();
+        String done = "";
         for (int i = 0; i < messages.size(); i++) {
             if (!messages.get(i).role().equals("assistant")) {
                 continue;
             }
-            any = true;
-            int from = commonPrefix(tokenizer.encode(template.render(messages.subList(0, i), true), false), ids);
-            int to = commonPrefix(tokenizer.encode(template.render(messages.subList(0, i + 1), false), false), ids);
-            for (int t = from; t < to; t++) {
-                trained[t] = true;
+            String before = template.render(messages.subList(0, i), true);
+            String through = template.render(messages.subList(0, i + 1), false);
+            if (!before.startsWith(done) || !through.startsWith(before)) {
+                throw new ConfigException(where + ": the chat template does not render this conversation "
+                        + "incrementally (a turn changes earlier text), so assistant tokens cannot be located");
             }
+            texts.add(before.substring(done.length()));
+            trained.add(false);
+            texts.add(through.substring(before.length()));
+            trained.add(true);
+            done = through;
         }
-        if (!any) {
+        if (texts.isEmpty()) {
             throw new ConfigException(where + ": the conversation has no assistant message to learn from");
         }
-        return new Example(ids, trained);
+        String full = template.render(messages, false);
+        if (full.length() > done.length()) {
+            texts.add(full.substring(done.length()));
+            trained.add(false);
+        }
+        // Chat templates write their special tokens as text, so none are added.
+        return segments(texts, trained, false, tokenizer, -1);
     }
 
     /**
@@ -161,18 +172,79 @@ public final class TrainingData {
      * first text's are trained, then {@code eosId}.
      */
     private static Example spans(List<String> texts, Tokenizer tokenizer, int eosId) {
-        int[] ids = tokenizer.encode(texts.get(1), true);
-        int from = texts.get(0).isEmpty() ? 0 : commonPrefix(tokenizer.encode(texts.get(0), true), ids);
-        int n = ids.length + (eosId >= 0 ? 1 : 0);
-        int[] all = java.util.Arrays.copyOf(ids, n);
-        boolean[] trained = new boolean[n];
+        String prompt = texts.get(0);
+        String completion = texts.get(1).substring(prompt.length());
+        if (prompt.isEmpty()) {
+            return segments(List.of(completion), List.of(true), true, tokenizer, eosId);
+        }
+        return segments(List.of(prompt, completion), List.of(false, true), true, tokenizer, eosId);
+    }
+
+    /**
+     * Tokens of consecutive text segments, each trained or not. The whole text is tokenised at once
+     * when the tokens of every prefix of segments are a prefix of its tokens (so no token straddles
+     * a boundary and the ids are exactly what inference sees). Otherwise, as with a tokenizer that
+     * merges whole phrases, each segment is tokenised on its own and the ids concatenated; a leading
+     * space of a later segment is then dropped when the tokenizer adds one itself (SentencePiece's
+     * prepended "▁"), so words are not doubled-spaced.
+     */
+    static Example segments(List<String> texts, List<Boolean> trained, boolean addSpecial, Tokenizer tokenizer,
+            int eosId) {
+        String full = String.join("", texts);
+        int[] joint = tokenizer.encode(full, addSpecial);
+        int[] cuts = new int[texts.size() + 1];
+        boolean aligned = true;
+        StringBuilder prefix = new StringBuilder();
+        for (int i = 0; i < texts.size() - 1 && aligned; i++) {
+            prefix.append(texts.get(i));
+            int[] p = tokenizer.encode(prefix.toString(), addSpecial);
+            aligned = commonPrefix(p, joint) == p.length;
+            cuts[i + 1] = p.length;
+        }
+        int[] ids;
+        if (aligned) {
+            ids = joint;
+            cuts[texts.size()] = joint.length;
+        } else {
+            boolean prependsSpace = prependsSpace(tokenizer);
+            List<int[]> parts = new ArrayList<>();
+            int n = 0;
+            for (int i = 0; i < texts.size(); i++) {
+                String t = texts.get(i);
+                if (i > 0 && prependsSpace && t.startsWith(" ")) {
+                    t = t.substring(1);
+                }
+                int[] part = tokenizer.encode(t, i == 0 && addSpecial);
+                parts.add(part);
+                n += part.length;
+                cuts[i + 1] = n;
+            }
+            ids = new int[n];
+            int at = 0;
+            for (int[] part : parts) {
+                System.arraycopy(part, 0, ids, at, part.length);
+                at += part.length;
+            }
+        }
+        int total = ids.length + (eosId >= 0 ? 1 : 0);
+        int[] all = java.util.Arrays.copyOf(ids, total);
+        boolean[] mask = new boolean[total];
+        for (int i = 0; i < texts.size(); i++) {
+            for (int t = cuts[i]; t < cuts[i + 1]; t++) {
+                mask[t] = trained.get(i);
+            }
+        }
         if (eosId >= 0) {
-            all[n - 1] = eosId;
+            all[total - 1] = eosId;
+            mask[total - 1] = true;
         }
-        for (int t = from; t < n; t++) {
-            trained[t] = true;
-        }
-        return new Example(all, trained);
+        return new Example(all, mask);
+    }
+
+    /** Whether encoding "a" alone yields a token with SentencePiece's word-start marker. */
+    private static boolean prependsSpace(Tokenizer tokenizer) {
+        int[] ids = tokenizer.encode("a", false);
+        return ids.length > 0 && tokenizer.idToToken(ids[0]).startsWith("\u2581");
     }
 
     /** Length of the common prefix: where a span starts even if the boundary token merged differently. */
