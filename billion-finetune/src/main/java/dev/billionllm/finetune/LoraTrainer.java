@@ -291,8 +291,11 @@ public final class LoraTrainer implements AutoCloseable {
         double sq = 0;
         try (PtNoGrad off = PtNoGrad.enter()) {
             for (NDArray p : params) {
-                try (NDArray g = p.getGradient(); NDArray s = g.square().sum()) {
-                    sq += s.toType(DataType.FLOAT64, false).getDouble();
+                // Ops on g land in g's manager (the parameters'); attach it to a scratch manager for
+                // the sum so that the square and the cast are closed with it.
+                try (NDArray g = p.getGradient(); NDManager tmp = paramManager.newSubManager()) {
+                    tmp.tempAttachAll(g);
+                    sq += g.square().sum().toType(DataType.FLOAT64, false).getDouble();
                 }
             }
             double norm = Math.sqrt(sq);
@@ -357,6 +360,28 @@ public final class LoraTrainer implements AutoCloseable {
             }
         }
         return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /** Logits {@code [seq * vocab]} of one unpadded sequence, without gradients or dropout (for checks). */
+    float[] logits(int[] ids) {
+        try (PtNoGrad off = PtNoGrad.enter(); NDManager step = paramManager.newSubManager()) {
+            int seq = ids.length;
+            long[] longs = new long[seq];
+            int[][] positions = new int[1][seq];
+            float[] mask = new float[seq * seq];
+            for (int t = 0; t < seq; t++) {
+                longs[t] = ids[t];
+                positions[0][t] = t;
+                for (int j = 0; j < seq; j++) {
+                    mask[t * seq + j] = j <= t ? 0f : MASKED;
+                }
+            }
+            NDList cosSin = model.rope().cosSin(positions, step);
+            Step s = new Step(step, cosSin.get(0).toType(dtype, false), cosSin.get(1).toType(dtype, false),
+                    step.create(mask, new Shape(1, 1, 1, seq, seq)).toType(dtype, false), 0, null, null);
+            return model.forward(step.create(longs, new Shape(1, seq)), s, false).toType(DataType.FLOAT32, false)
+                    .toFloatArray();
+        }
     }
 
     /** The current A and B as a PEFT adapter (fp32 copies). */

@@ -25,6 +25,9 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             MmluCommand.class,
             PerplexityCommand.class,
+            FinetuneCommand.class,
+            FinetuneDemoCommand.class,
+            MergeCommand.class,
             CommandLine.HelpCommand.class,
             picocli.AutoComplete.GenerateCompletion.class
         })

@@ -3,7 +3,10 @@ package dev.billionllm.examples.cli;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.backend.LoadOptions;
 import java.io.PrintWriter;
+import dev.billionllm.core.adapter.AdaptedBackend;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Options that pick and load a model, shared by every command that runs one. */
@@ -29,6 +32,15 @@ final class ModelOptions {
             description = "ONNX file variant: fp32, quantized, int8, q4, q4f16, fp16 or a file name.")
     String variant;
 
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors); repeat to "
+                    + "stack adapters. Runs on the pytorch backend, unmerged unless --merge-adapter.")
+    List<Path> adapters = new ArrayList<>();
+
+    @Option(names = "--merge-adapter",
+            description = "Fold the adapters into the weights at load (W + scale*B*A): no per-token cost.")
+    boolean mergeAdapter;
+
     /** Resolves and loads the model, saying on {@code err} when a bundled model stands in. */
     Model load(PrintWriter err) {
         return load(model, err);
@@ -37,6 +49,9 @@ final class ModelOptions {
     Model load(String reference, PrintWriter err) {
         Path folder = ModelResolver.resolve(reference, err);
         LoadOptions options = LoadOptions.defaults().withDevice(device).withThreads(threads).withVariant(variant);
+        if (!adapters.isEmpty()) {
+            return Model.loadWith(folder, AdaptedBackend.of(backend, adapters, mergeAdapter), options);
+        }
         return Model.load(folder, backend, options);
     }
 }
