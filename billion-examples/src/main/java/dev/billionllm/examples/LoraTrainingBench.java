@@ -9,10 +9,8 @@ import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.model.WeightReader;
 import dev.billionllm.core.spec.SeedSpecs;
 import dev.billionllm.finetune.Example;
+import dev.billionllm.finetune.FineTuner;
 import dev.billionllm.finetune.LoraTrainer;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -32,7 +30,7 @@ public final class LoraTrainingBench {
 
     private LoraTrainingBench() {}
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         String model = "tinyllama";
         int[] seqs = {128, 512};
         String[] targetSets = {"q_proj,v_proj", LoraConfig.ALL_LINEAR};
@@ -60,21 +58,21 @@ public final class LoraTrainingBench {
         for (String targets : targetSets) {
             LoraConfig lora = LoraConfig.builder().setRank(8).optAlpha(16).optDropout(0.05)
                     .optTargetModules(List.of(targets.split(","))).build();
-            long rssBefore = rssKb();
+            long rssBefore = FineTuner.rssKb();
             try (LoraTrainer trainer = LoraTrainer.create(config, WeightReader.random(), lora, 1, DataType.FLOAT32, 0)) {
-                long rssLoaded = rssKb();
+                long rssLoaded = FineTuner.rssKb();
                 long trainable = trainer.parameters().stream().mapToLong(a -> a.size()).sum();
                 for (int seq : seqs) {
                     List<Example> batch = List.of(randomExample(config, seq, seq));
                     trainer.step(List.of(batch), 1e-4, 1.0, 0); // warm-up
-                    long peak = rssKb();
+                    long peak = FineTuner.rssKb();
                     double stepSeconds = 0;
                     double forwardSeconds = 0;
                     for (int s = 0; s < steps; s++) {
                         long t0 = System.nanoTime();
                         trainer.step(List.of(batch), 1e-4, 1.0, s + 1);
                         stepSeconds += (System.nanoTime() - t0) / 1e9;
-                        peak = Math.max(peak, rssKb());
+                        peak = Math.max(peak, FineTuner.rssKb());
                         long t1 = System.nanoTime();
                         try (PtNoGrad off = PtNoGrad.enter();
                                 NDManager tmp = trainer.parameters().get(0).getManager().newSubManager()) {
@@ -101,14 +99,5 @@ public final class LoraTrainingBench {
             trained[i] = true;
         }
         return new Example(ids, trained);
-    }
-
-    static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return 0;
     }
 }

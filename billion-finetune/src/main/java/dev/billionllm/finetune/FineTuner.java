@@ -368,7 +368,7 @@ public final class FineTuner {
     }
 
     /** Resident set size of this process in kB (Linux), or 0 where /proc is missing. */
-    static long rssKb() {
+    public static long rssKb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmRSS:")) {

@@ -14,8 +14,6 @@ import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.io.safetensors.Safetensors;
-import dev.billionllm.core.io.safetensors.SafetensorsFile;
-import dev.billionllm.core.io.safetensors.TensorInfo;
 import dev.billionllm.core.io.safetensors.TensorSource;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
@@ -25,13 +23,12 @@ import dev.billionllm.core.model.Linear;
 import dev.billionllm.core.model.LinearHook;
 import dev.billionllm.core.model.WeightReader;
 import dev.billionllm.core.testing.Fixtures;
+import dev.billionllm.core.testing.PeftLayout;
 import dev.billionllm.core.tokenize.HfTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,7 +115,7 @@ class FineTunerTest {
         }
         // Same files, tensor names, shapes and dtypes as the adapter PEFT wrote for this model.
         assertThat(fileNames(dir)).isEqualTo(fileNames(PEFT).stream().filter(n -> n.startsWith("adapter_")).toList());
-        assertThat(tensors(dir)).isEqualTo(tensors(PEFT));
+        assertThat(PeftLayout.tensors(dir)).isEqualTo(PeftLayout.tensors(PEFT));
         JsonObject ours = ModelConfigParser.readJson(dir.resolve(LoraConfig.FILE));
         JsonObject theirs = ModelConfigParser.readJson(PEFT.resolve(LoraConfig.FILE));
         assertThat(theirs.keySet()).containsAll(ours.keySet());
@@ -132,16 +129,6 @@ class FineTunerTest {
         try (var s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
-    }
-
-    static Map<String, String> tensors(Path dir) {
-        Map<String, String> m = new TreeMap<>();
-        try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(LoraAdapter.WEIGHTS_FILE))) {
-            for (TensorInfo t : f.tensors()) {
-                m.put(t.name(), t.dtype() + java.util.Arrays.toString(t.shape()));
-            }
-        }
-        return m;
     }
 
     /**

@@ -16,13 +16,13 @@ import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.SafetensorsFile;
-import dev.billionllm.core.io.safetensors.TensorInfo;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.testing.Fixtures;
+import dev.billionllm.core.testing.PeftLayout;
 import dev.billionllm.core.testing.Greedy;
 import dev.billionllm.core.testing.LogitDiff;
 import java.io.IOException;
@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -198,7 +197,7 @@ class LoraAdapterTest {
         try (Stream files = new Stream(out)) {
             assertThat(files.names()).containsExactlyInAnyOrder(LoraConfig.FILE, LoraAdapter.WEIGHTS_FILE);
         }
-        assertThat(tensors(out)).isEqualTo(tensors(ADAPTER));
+        assertThat(PeftLayout.tensors(out)).isEqualTo(PeftLayout.tensors(ADAPTER));
         JsonObject ours = JsonParser.parseString(Files.readString(out.resolve(LoraConfig.FILE))).getAsJsonObject();
         JsonObject theirs = JsonParser.parseString(Files.readString(ADAPTER.resolve(LoraConfig.FILE))).getAsJsonObject();
         assertThat(theirs.keySet()).containsAll(ours.keySet());
@@ -215,17 +214,6 @@ class LoraAdapterTest {
         back.save(out);
         assertThat(tmp.resolve("copy.partial")).doesNotExist();
         assertThat(tmp.resolve("copy.old")).doesNotExist();
-    }
-
-    /** name -> dtype and shape of every tensor in a PEFT folder. */
-    static Map<String, String> tensors(Path dir) {
-        Map<String, String> m = new TreeMap<>();
-        try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(LoraAdapter.WEIGHTS_FILE))) {
-            for (TensorInfo t : f.tensors()) {
-                m.put(t.name(), t.dtype() + java.util.Arrays.toString(t.shape()));
-            }
-        }
-        return m;
     }
 
     private record Stream(Path dir) implements AutoCloseable {
