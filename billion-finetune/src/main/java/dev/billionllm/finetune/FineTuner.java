@@ -170,10 +170,12 @@ public final class FineTuner {
                                 inputTokens / seconds));
                     }
                     boolean last = step + 1 == plan.size();
-                    if (cfg.saveEvery() > 0 && (step + 1) % cfg.saveEvery() == 0 && !last) {
-                        if (!split.eval().isEmpty()) {
-                            evals.add(new double[] {step + 1, trainer.evalLoss(split.eval(), cfg.batchSize())});
-                        }
+                    boolean checkpoint = cfg.saveEvery() > 0 && (step + 1) % cfg.saveEvery() == 0 && !last;
+                    boolean epochEnd = planned.epoch() == Math.rint(planned.epoch());
+                    if ((checkpoint || epochEnd) && !last && !split.eval().isEmpty()) {
+                        evals.add(new double[] {step + 1, trainer.evalLoss(split.eval(), cfg.batchSize())});
+                    }
+                    if (checkpoint) {
                         checkpoint(request.output().resolve("checkpoint-" + (step + 1)), trainer, log, evals, plan.size(),
                                 cfg, true);
                         writeLossFiles(request.output(), log, evals);
