@@ -143,19 +143,14 @@ public final class LoraTrainer implements AutoCloseable {
     }
 
     private static WeightReader converting(WeightReader weights, DataType dtype) {
-        return new WeightReader() {
-            @Override
-            public boolean contains(String name) {
-                return weights.contains(name);
+        return (parameter, m) -> {
+            NDArray f = weights.read(parameter, m);
+            if (f == null) {
+                return null;
             }
-
-            @Override
-            public NDArray read(String name, Shape shape, NDManager m) {
-                NDArray f = weights.read(name, shape, m);
-                NDArray d = f.toType(dtype, true);
-                f.close();
-                return d;
-            }
+            NDArray d = f.toType(dtype, true);
+            f.close();
+            return d;
         };
     }
 

@@ -1,8 +1,8 @@
 package dev.billionllm.core.adapter;
 
-import dev.billionllm.core.config.MlpKind;
+import dev.billionllm.core.arch.Parameter;
+import dev.billionllm.core.arch.ParameterLayout;
 import dev.billionllm.core.config.ModelConfig;
-import dev.billionllm.core.model.WeightNames;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,33 +51,24 @@ public final class LoraTargets {
         this.modules = List.copyOf(modules);
     }
 
-    /** The modules of {@code config}'s architecture, layer by layer in checkpoint order. */
+    /**
+     * The modules of {@code config}'s architecture, layer by layer in checkpoint order, read from
+     * its one description ({@link ParameterLayout}): each part of a projection's weight is a module,
+     * its rows following the parts before it.
+     */
     public static LoraTargets of(ModelConfig c) {
-        WeightNames names = WeightNames.of(c.family());
-        long h = c.hiddenSize();
-        long q = (long) c.numAttentionHeads() * c.headDim();
-        long kv = (long) c.numKeyValueHeads() * c.headDim();
-        long inter = c.intermediateSize();
+        ParameterLayout layout = new ParameterLayout(c);
         List<Module> out = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
-            String qkvRole = "layers." + i + ".qkv";
-            if (c.qkvFused()) {
-                out.add(new Module(names.fusedQkv(i), i, qkvRole, 0, q + 2 * kv, h, true));
-            } else {
-                String[] qkv = names.qkv(i);
-                out.add(new Module(qkv[0], i, qkvRole, 0, q, h, false));
-                out.add(new Module(qkv[1], i, qkvRole, q, kv, h, false));
-                out.add(new Module(qkv[2], i, qkvRole, q + kv, kv, h, false));
+            for (ParameterLayout.Projection p : layout.layer(i).projections()) {
+                Parameter w = p.weight();
+                boolean perHead = w.assembly() == Parameter.Assembly.PER_HEAD_INTERLEAVED;
+                long offset = 0;
+                for (Parameter.Part part : w.parts()) {
+                    out.add(new Module(part.prefix(), i, p.role(), offset, part.rows(), w.shape()[1], perHead));
+                    offset += part.rows();
+                }
             }
-            out.add(new Module(names.attentionOutput(i), i, "layers." + i + ".attention_output", 0, h, q, false));
-            String upRole = "layers." + i + ".mlp_up";
-            if (c.mlpKind() == MlpKind.GATED) {
-                out.add(new Module(names.mlpGate(i), i, upRole, 0, inter, h, false));
-                out.add(new Module(names.mlpUp(i), i, upRole, inter, inter, h, false));
-            } else {
-                out.add(new Module(names.mlpUp(i), i, upRole, 0, inter, h, false));
-            }
-            out.add(new Module(names.mlpDown(i), i, "layers." + i + ".mlp_down", 0, h, inter, false));
         }
         return new LoraTargets(c, out);
     }
