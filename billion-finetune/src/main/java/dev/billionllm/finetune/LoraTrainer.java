@@ -214,10 +214,26 @@ public final class LoraTrainer implements AutoCloseable {
         NDArray maskArray = step.create(mask, new Shape(rows, 1, 1, seq, seq)).toType(dtype, false);
         Step s = new Step(step, cosSin.get(0).toType(dtype, false), cosSin.get(1).toType(dtype, false), maskArray, 0,
                 null, null);
-        NDArray logits = model.forward(idArray, s, false); // [B, S, V]
-        NDArray logProbs = logits.logSoftmax(-1);
-        NDArray picked = logProbs.gather(step.create(targets, new Shape(rows, seq, 1)), 2).reshape(rows, seq);
-        return picked.mul(step.create(weights, new Shape(rows, seq)).toType(dtype, false)).sum().neg();
+        // Only labelled positions reach the vocabulary projection: with prompt/completion or chat data
+        // most positions are context, and [positions, vocab] logits (plus log-softmax and their
+        // gradients) are the largest arrays of a step.
+        int labelled = 0;
+        for (float w : weights) {
+            labelled += w > 0 ? 1 : 0;
+        }
+        long[] rowsOfLabels = new long[labelled];
+        long[] labels = new long[labelled];
+        for (int i = 0, j = 0; i < weights.length; i++) {
+            if (weights[i] > 0) {
+                rowsOfLabels[j] = i;
+                labels[j++] = targets[i];
+            }
+        }
+        NDArray hidden = model.hidden(idArray, s); // [B, S, H]
+        NDArray selected = hidden.reshape(rows * seq, hidden.getShape().get(2))
+                .get(new ai.djl.ndarray.index.NDIndex("{}", step.create(rowsOfLabels))); // [N, H]
+        NDArray logProbs = model.logits(selected).logSoftmax(-1); // [N, V]
+        return logProbs.gather(step.create(labels, new Shape(labelled, 1)), 1).sum().neg();
     }
 
     /** Trained labels in {@code batch}. */
