@@ -5,7 +5,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.billionllm.core.adapter.LoraConfig;
 import dev.billionllm.core.backend.pytorch.PtNoGrad;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.model.WeightReader;
 import dev.billionllm.core.spec.SeedSpecs;
 import dev.billionllm.finetune.Example;
@@ -23,7 +26,7 @@ import java.util.SplittableRandom;
  * (backward, clipping, AdamW). Not a test: run it alone, e.g. under {@code flock /tmp/bench.lock}.
  *
  * <pre>
- * LoraTrainingBench [--model tinyllama] [--seq 128,512] [--targets q_proj,v_proj/all-linear] [--steps 3] [--threads 2]
+ * LoraTrainingBench [--model tinyllama] [--seq 128,512] [--targets q_proj,v_proj/all-linear] [--steps 3] [--threads 2] [--layers N]
  * </pre>
  */
 public final class LoraTrainingBench {
@@ -36,6 +39,7 @@ public final class LoraTrainingBench {
         String[] targetSets = {"q_proj,v_proj", LoraConfig.ALL_LINEAR};
         int steps = 3;
         int threads = 2;
+        int layers = 0;
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -44,13 +48,22 @@ public final class LoraTrainingBench {
                 case "--targets" -> targetSets = v.split("/");
                 case "--steps" -> steps = Integer.parseInt(v);
                 case "--threads" -> threads = Integer.parseInt(v);
+                case "--layers" -> layers = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --model --seq --targets --steps --threads");
+                        + "; options: --model --seq --targets --steps --threads --layers");
             }
         }
         String id = model;
-        ModelConfig config = SeedSpecs.bundledConfig(model).orElseThrow(() -> new IllegalArgumentException(
-                "no bundled config.json for " + id + "; use tinyllama, llama-3.2-1b, stablelm-2-1.6b or pythia-1b"));
+        JsonObject json = JsonParser.parseString(SeedSpecs.bundledConfigJson(model).orElseThrow(
+                () -> new IllegalArgumentException("no bundled config.json for " + id
+                        + "; use tinyllama, llama-3.2-1b, stablelm-2-1.6b or pythia-1b"))).getAsJsonObject();
+        if (layers > 0) {
+            // Fewer layers of the same widths: per-layer cost and the embedding/output share measured
+            // with a fraction of the memory (a full 1.1B run needs ~5 GB and the bench lock).
+            json.addProperty("num_hidden_layers", layers);
+        }
+        ModelConfig config = ModelConfigParser.parse(json, model + " config.json");
+        ai.djl.engine.Engine.getEngine("PyTorch"); // loads the native library before the JNI call
         JniUtils.setNumThreads(threads);
         System.out.printf("%s shape (%d layers, hidden %d, vocab %d), random fp32 weights, batch 1, %d threads, "
                 + "%d timed steps after 1 warm-up%n", model, config.numHiddenLayers(), config.hiddenSize(),

@@ -124,6 +124,7 @@ public final class FineTuner {
         LrSchedule schedule = new LrSchedule(cfg.schedule(), cfg.learningRate(), warmup, plan.size());
         LoraConfig lora = request.lora().toBuilder().optBaseModel(request.baseModelId()).build();
         if (cfg.threads() > 0) {
+            ai.djl.engine.Engine.getEngine("PyTorch"); // loads the native library before the JNI call
             JniUtils.setNumThreads(cfg.threads());
         }
         List<LogEntry> log = new ArrayList<>();
