@@ -2,7 +2,6 @@ package dev.billionllm.finetune;
 
 import dev.billionllm.core.BillionException;
 import dev.billionllm.core.Model;
-import dev.billionllm.core.adapter.AdaptedBackend;
 import dev.billionllm.core.adapter.LoraConfig;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.generate.GenerationConfig;
@@ -87,7 +86,7 @@ public final class BeforeAfterDemo {
     static List<String> answers(Path model, Path adapter, List<String> prompts, PrintWriter out) {
         List<String> answers = new ArrayList<>();
         try (Model m = adapter == null ? Model.load(model)
-                : Model.loadWith(model, AdaptedBackend.unmerged(List.of(adapter)), LoadOptions.defaults())) {
+                : Model.load(model, LoadOptions.builder().optAdapter(adapter).build())) {
             GenerationConfig greedy = GenerationConfig.builder().optMaxNewTokens(ANSWER_TOKENS).optTemperature(0)
                     .build();
             for (String p : prompts) {

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
 import dev.billionllm.core.Model;
-import dev.billionllm.core.adapter.AdaptedBackend;
 import dev.billionllm.core.adapter.LoraAdapter;
 import dev.billionllm.core.adapter.LoraConfig;
 import dev.billionllm.core.backend.LoadOptions;
@@ -96,7 +95,7 @@ class FineTunerTest {
             trainerLogits = t.logits(ids);
             t.adapter().save(dir);
         }
-        try (Model m = Model.loadWith(TINY, AdaptedBackend.unmerged(List.of(dir)), LoadOptions.defaults());
+        try (Model m = Model.load(TINY, LoadOptions.builder().optAdapter(dir).build());
                 Model plain = Model.load(TINY);
                 KvCache cache = m.lm().newCache(1, ids.length);
                 KvCache plainCache = plain.lm().newCache(1, ids.length)) {

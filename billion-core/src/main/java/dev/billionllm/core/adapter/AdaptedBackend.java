@@ -6,6 +6,7 @@ import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.backend.Backend;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.backend.pytorch.PtBackend;
+import dev.billionllm.core.backend.pytorch.LoraLayers;
 import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.io.safetensors.Safetensors;
@@ -23,11 +24,11 @@ import java.util.List;
 /**
  * The PyTorch backend with LoRA adapters: merged into the weights at load ({@code W + s B A}, no
  * cost per token) or unmerged ({@link LoraLayers}: base weights untouched, adapters removable and
- * swappable through {@link Adapted#layers()}). Pass it to {@code Model.loadWith(folder, backend, options)}.
+ * swappable through {@link Adapted}). {@code Model.load} uses it when {@code LoadOptions} name adapters.
  *
  * <pre>{@code
- * try (Model m = Model.loadWith(folder, AdaptedBackend.unmerged(List.of(adapterDir)), LoadOptions.defaults())) {
- *     ((AdaptedBackend.Adapted) m.lm()).layers().clear();   // back to the base model
+ * try (Model m = Model.load(folder, LoadOptions.builder().optAdapter(adapterDir).build())) {
+ *     ((AdaptedBackend.Adapted) m.lm()).clearAdapters();   // back to the base model
  * }
  * }</pre>
  */
@@ -74,6 +75,16 @@ public final class AdaptedBackend implements Backend {
     }
 
     @Override
+    public java.util.Set<String> optionNames() {
+        return pytorch.optionNames();
+    }
+
+    @Override
+    public void checkOptions(java.util.Map<String, String> options) {
+        pytorch.checkOptions(options);
+    }
+
+    @Override
     public CausalLM load(Path folder, ModelConfig config, LoadOptions options) {
         List<LoraAdapter> adapters = new ArrayList<>();
         for (Path dir : adapterDirs) {
@@ -92,7 +103,7 @@ public final class AdaptedBackend implements Backend {
         try (TensorSource weights = Safetensors.open(folder)) {
             lm = PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options, layers);
         }
-        NDManager manager = Engine.getEngine("PyTorch").newBaseManager(lm.device());
+        NDManager manager = Engine.getEngine("PyTorch").newBaseManager(ai.djl.Device.fromName(lm.device()));
         try {
             for (LoraAdapter a : adapters) {
                 layers.add(a, manager, ai.djl.ndarray.types.DataType.FLOAT32);
@@ -117,14 +128,29 @@ public final class AdaptedBackend implements Backend {
             this.adapterManager = adapterManager;
         }
 
-        /** The adapter slots: {@link LoraLayers#clear()}, {@link LoraLayers#set} swap adapters between passes. */
-        public LoraLayers layers() {
-            return layers;
+        /** Removes every adapter: the model computes the base projections again. Call between passes. */
+        public void clearAdapters() {
+            layers.clear();
         }
 
-        /** Manager to pass to {@link LoraLayers#set} when swapping (on the model's device). */
-        public NDManager adapterManager() {
-            return adapterManager;
+        /**
+         * Replaces the active adapters with {@code adapters} (none: the base model). Call between passes.
+         *
+         * @throws dev.billionllm.core.WeightLoadException if one does not fit this model (the old ones stay)
+         */
+        public void setAdapters(List<LoraAdapter> adapters) {
+            for (LoraAdapter a : adapters) {
+                a.checkAgainst(layers.targets());
+            }
+            layers.clear();
+            for (LoraAdapter a : adapters) {
+                layers.add(a, adapterManager, ai.djl.ndarray.types.DataType.FLOAT32);
+            }
+        }
+
+        /** PEFT module names that have an active adapter. */
+        public java.util.Set<String> activeModules() {
+            return layers.activeModules();
         }
 
         @Override

@@ -69,12 +69,12 @@ class LoraAdapterTest {
 
     @Test
     void unmergedMatchesPeftGoldenAndIsRemovable() {
-        try (Model m = Model.loadWith(BASE, AdaptedBackend.unmerged(List.of(ADAPTER)), LoadOptions.defaults())) {
+        try (Model m = Model.load(BASE, LoadOptions.builder().optAdapter(ADAPTER).build())) {
             double withAdapter = worstPrefillError(m.lm(), ADAPTER);
             AdaptedBackend.Adapted lm = (AdaptedBackend.Adapted) m.lm();
-            lm.layers().clear();
+            lm.clearAdapters();
             double removed = worstPrefillError(m.lm(), BASE);
-            lm.layers().set(LoraAdapter.load(ADAPTER), lm.adapterManager());
+            lm.setAdapters(List.of(LoraAdapter.load(ADAPTER)));
             double swappedBack = worstPrefillError(m.lm(), ADAPTER);
             System.out.printf("[lora] unmerged %.3g, removed vs base golden %.3g, set again %.3g%n", withAdapter,
                     removed, swappedBack);
@@ -82,15 +82,16 @@ class LoraAdapterTest {
             assertThat(removed).isLessThanOrEqualTo(TOLERANCE);
             assertThat(swappedBack).isLessThanOrEqualTo(TOLERANCE);
             // The adapter really changes the model: the golden with it is far from the base logits.
-            lm.layers().clear();
+            lm.clearAdapters();
+            assertThat(lm.activeModules()).isEmpty();
             assertThat(worstPrefillError(m.lm(), ADAPTER)).isGreaterThan(100 * TOLERANCE);
         }
     }
 
     @Test
     void mergedMatchesPeftGoldenAndGreedyEqualsUnmerged() {
-        try (Model merged = Model.loadWith(BASE, AdaptedBackend.merged(List.of(ADAPTER)), LoadOptions.defaults());
-                Model unmerged = Model.loadWith(BASE, AdaptedBackend.unmerged(List.of(ADAPTER)), LoadOptions.defaults())) {
+        try (Model merged = Model.load(BASE, LoadOptions.builder().optAdapter(ADAPTER).optMergeAdapters(true).build());
+                Model unmerged = Model.load(BASE, LoadOptions.builder().optAdapter(ADAPTER).build())) {
             double error = worstPrefillError(merged.lm(), ADAPTER);
             System.out.printf("[lora] merged %.3g%n", error);
             assertThat(error).isLessThanOrEqualTo(TOLERANCE);
@@ -168,8 +169,8 @@ class LoraAdapterTest {
                     .optRankPattern(Map.of("down_proj", 2, "dense_4h_to_h", 2)).optBaseModel(fixture).build();
             Path dir = tmp.resolve(fixture + "-adapter");
             randomAdapter(config, lora, 7).save(dir);
-            try (Model merged = Model.loadWith(base, AdaptedBackend.merged(List.of(dir)), LoadOptions.defaults());
-                    Model unmerged = Model.loadWith(base, AdaptedBackend.unmerged(List.of(dir)), LoadOptions.defaults());
+            try (Model merged = Model.load(base, LoadOptions.builder().optAdapter(dir).optMergeAdapters(true).build());
+                    Model unmerged = Model.load(base, LoadOptions.builder().optAdapter(dir).build());
                     Model plain = Model.load(base)) {
                 int[] ids = plain.tokenizer().encode("one two three four", true);
                 float[] a = prefill(merged.lm(), ids);

@@ -1,5 +1,6 @@
 package dev.billionllm.examples.cli;
 
+import dev.billionllm.core.ModelResolver;
 import dev.billionllm.core.adapter.LoraConfig;
 import dev.billionllm.finetune.FineTuner;
 import dev.billionllm.finetune.LrSchedule;
@@ -23,7 +24,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @ParentCommand
     BillionCli cli;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", defaultValue = ModelResolver.DEFAULT_BUNDLED,
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", defaultValue = ModelOptions.DEFAULT_BUNDLED,
             description = "Spec id, local folder or bundled model name (default: ${DEFAULT-VALUE}).")
     String model;
 
@@ -99,7 +100,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path folder = ModelResolver.resolve(model, cli.err);
+        Path folder = resolve(model);
         LoraConfig lora = LoraConfig.builder().setRank(rank).optAlpha(alpha).optDropout(dropout).optUseRslora(rslora)
                 .optTargetModules(targets.size() == 1 && targets.get(0).equals(LoraConfig.ALL_LINEAR)
                         ? List.of(LoraConfig.ALL_LINEAR) : targets)
@@ -125,5 +126,10 @@ final class FinetuneCommand implements Callable<Integer> {
     static String baseModelId(String reference) {
         Path p = Path.of(reference);
         return Files.isDirectory(p) ? p.toAbsolutePath().normalize().getFileName().toString() : reference;
+    }
+
+    private Path resolve(String reference) {
+        ModelOptions.noteBundled(reference, cli.err);
+        return ModelResolver.fromEnvironment().resolve(reference);
     }
 }

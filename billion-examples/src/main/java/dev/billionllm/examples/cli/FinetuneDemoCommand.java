@@ -1,5 +1,6 @@
 package dev.billionllm.examples.cli;
 
+import dev.billionllm.core.ModelResolver;
 import dev.billionllm.finetune.BeforeAfterDemo;
 import dev.billionllm.finetune.TrainingConfig;
 import java.io.PrintStream;
@@ -18,7 +19,7 @@ final class FinetuneDemoCommand implements Callable<Integer> {
     @ParentCommand
     BillionCli cli;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", defaultValue = ModelResolver.DEFAULT_BUNDLED,
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", defaultValue = ModelOptions.DEFAULT_BUNDLED,
             description = "Spec id, local folder or bundled model name (default: ${DEFAULT-VALUE}).")
     String model;
 
@@ -40,7 +41,7 @@ final class FinetuneDemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path folder = ModelResolver.resolve(model, cli.err);
+        Path folder = resolve(model);
         TrainingConfig.Builder training = BeforeAfterDemo.defaultTraining().toBuilder();
         if (epochs != null) {
             training.optEpochs(epochs);
@@ -52,5 +53,10 @@ final class FinetuneDemoCommand implements Callable<Integer> {
         BeforeAfterDemo.run(new BeforeAfterDemo.Request(folder, FinetuneCommand.baseModelId(model), data, out,
                 BeforeAfterDemo.defaultLora(), training.build(), BeforeAfterDemo.HELD_OUT), cli.out, progress);
         return 0;
+    }
+
+    private Path resolve(String reference) {
+        ModelOptions.noteBundled(reference, cli.err);
+        return ModelResolver.fromEnvironment().resolve(reference);
     }
 }

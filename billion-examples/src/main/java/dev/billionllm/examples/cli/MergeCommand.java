@@ -1,5 +1,6 @@
 package dev.billionllm.examples.cli;
 
+import dev.billionllm.core.ModelResolver;
 import dev.billionllm.core.adapter.MergedModelWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,12 +30,17 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path source = ModelResolver.resolve(model, cli.err);
+        Path source = resolve(model);
         long start = System.nanoTime();
         Set<String> changed = MergedModelWriter.write(source, adapters, output);
         cli.out.println(output);
         cli.err.printf("[merged %d adapter(s) into %d tensors of %s in %.1f s]%n", adapters.size(), changed.size(),
                 source.getFileName(), (System.nanoTime() - start) / 1e9);
         return 0;
+    }
+
+    private Path resolve(String reference) {
+        ModelOptions.noteBundled(reference, cli.err);
+        return ModelResolver.fromEnvironment().resolve(reference);
     }
 }

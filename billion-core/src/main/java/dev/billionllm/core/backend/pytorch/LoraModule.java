@@ -1,4 +1,4 @@
-package dev.billionllm.core.adapter;
+package dev.billionllm.core.backend.pytorch;
 
 import ai.djl.ndarray.NDArray;
 

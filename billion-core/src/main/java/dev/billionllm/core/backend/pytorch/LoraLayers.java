@@ -1,4 +1,4 @@
-package dev.billionllm.core.adapter;
+package dev.billionllm.core.backend.pytorch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.billionllm.core.adapter.LoraAdapter;
+import dev.billionllm.core.adapter.LoraTargets;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.model.Linear;
 import dev.billionllm.core.model.LinearHook;
