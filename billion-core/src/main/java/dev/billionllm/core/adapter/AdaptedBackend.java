@@ -1,6 +1,5 @@
 package dev.billionllm.core.adapter;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.backend.Backend;
@@ -103,7 +102,7 @@ public final class AdaptedBackend implements Backend {
         try (TensorSource weights = Safetensors.open(folder)) {
             lm = PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options, layers);
         }
-        NDManager manager = Engine.getEngine("PyTorch").newBaseManager(ai.djl.Device.fromName(lm.device()));
+        NDManager manager = lm.newSubManager();
         try {
             for (LoraAdapter a : adapters) {
                 layers.add(a, manager, ai.djl.ndarray.types.DataType.FLOAT32);

@@ -165,6 +165,15 @@ public final class PtCausalLM implements CausalLM {
         }
     }
 
+    /**
+     * A new sub-manager of the weights' manager (same device), for arrays that live beside the
+     * weights, such as unmerged LoRA matrices; closed with the model at the latest.
+     */
+    public NDManager newSubManager() {
+        checkOpen();
+        return manager.newSubManager();
+    }
+
     /** Arrays alive in the model's manager and its sub-managers (weights, caches; a leak shows here). */
     int liveArrays() {
         return ((BaseNDManager) manager).getManagedArrays().size();
