@@ -124,7 +124,8 @@ public final class Model implements AutoCloseable {
             throw new ConfigException(folder + ": not a model folder (expected a directory with config.json)");
         }
         long start = System.nanoTime();
-        ModelConfig config = ModelConfigParser.parse(folder);
+        // A spec may declare its model_type (arch.ArchitectureDeclaration); parse through it.
+        ModelConfig config = spec.map(s -> s.config(folder)).orElseGet(() -> ModelConfigParser.parse(folder));
         GenerationDefaults defaults = GenerationConfigParser.parse(folder);
         if (spec.isPresent()) {
             defaults = defaults.orElse(spec.get().generationDefaults());

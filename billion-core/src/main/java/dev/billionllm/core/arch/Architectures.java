@@ -46,7 +46,7 @@ public final class Architectures {
         Flag tie = Flag.key("tie_word_embeddings", false);
         Architecture llama = new Architecture("llama", Family.LLAMA, NormKind.RMS_NORM, MlpKind.GATED,
                 QkvLayout.SEPARATE, false, Text.key("hidden_act", "silu"), Value.key("rms_norm_eps", 1e-6),
-                Value.key("rope_theta", 10000), Value.fixed(1.0), "num_key_value_heads",
+                Value.key("rope_theta", 10000), Value.key("partial_rotary_factor", 1.0), "num_key_value_heads",
                 Flag.key("attention_bias", false), Flag.key("attention_bias", false), Flag.key("mlp_bias", false),
                 Flag.fixed(false), Flag.fixed(false), tie, llamaNames);
         BUILT_IN.put(Family.LLAMA, llama);

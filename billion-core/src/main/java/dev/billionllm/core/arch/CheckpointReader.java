@@ -6,7 +6,13 @@ import dev.billionllm.core.arch.TensorNames.Module;
 import dev.billionllm.core.io.safetensors.DType;
 import dev.billionllm.core.io.safetensors.TensorInfo;
 import dev.billionllm.core.io.safetensors.TensorSource;
+import dev.billionllm.core.config.ModelConfig;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Reads {@link Parameter}s from a checkpoint as fp32 row-major arrays, assembled (concatenated,
@@ -39,6 +45,10 @@ public final class CheckpointReader {
         if (p.optional() && p.parts().stream().noneMatch(part -> source.contains(part.tensor()))) {
             return null;
         }
+        if (p.parts().size() == 1 && p.assembly() == Parameter.Assembly.CONCAT) {
+            // No copy: a 128256 x 2048 embedding is 1 GB of heap, twice would be 2.
+            return checked(p.parts().get(0));
+        }
         float[] out = new float[Math.toIntExact(p.size())];
         int at = 0;
         for (Part part : p.parts()) {
@@ -69,10 +79,46 @@ public final class CheckpointReader {
         }
         if (!Arrays.equals(info.shape(), part.shape())) {
             throw new WeightLoadException(origin + ": tensor \"" + name + "\" has shape "
-                    + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(part.shape())
-                    + "; does config.json belong to these weights?");
+                    + Arrays.toString(info.shape()) + ", expected " + Arrays.toString(part.shape())
+                    + " from config.json; does config.json belong to these weights?");
         }
         return source.floats(name);
+    }
+
+    /**
+     * Refuses a checkpoint of a declared (not built-in) architecture that holds tensors its layout
+     * never reads: a declaration that misses a feature of the model (a q/k norm, an extra bias)
+     * would otherwise run a different model than the checkpoint's, silently. Built-in families are
+     * checked against transformers' goldens instead, and real checkpoints of them carry harmless
+     * extras (rotary caches, GPT-NeoX's causal-mask buffers).
+     *
+     * @throws dev.billionllm.core.UnsupportedModelException naming the unused tensors
+     */
+    public static void requireAllUsed(TensorSource source, ModelConfig config, String origin) {
+        if (Architectures.find(config.modelType()) != null) {
+            return;
+        }
+        Set<String> used = new HashSet<>();
+        for (Parameter p : new ParameterLayout(config).all()) {
+            p.parts().forEach(part -> used.add(part.tensor()));
+        }
+        List<String> unused = new ArrayList<>();
+        for (String name : source.names()) {
+            if (!used.contains(name) && !name.endsWith("rotary_emb.inv_freq")
+                    && !(config.tieWordEmbeddings() && name.equals(config.architecture().tensorNames()
+                            .prefix(Module.LM_HEAD, 0, 0) + ".weight"))) {
+                unused.add(name);
+            }
+        }
+        if (!unused.isEmpty()) {
+            Collections.sort(unused);
+            throw new dev.billionllm.core.UnsupportedModelException(origin + ": the checkpoint has "
+                    + unused.size() + " tensor(s) the declared " + config.modelType() + " architecture (like "
+                    + config.family().modelType() + ") does not use, e.g. "
+                    + String.join(", ", unused.subList(0, Math.min(4, unused.size())))
+                    + "; the model needs a feature the declaration does not switch on (or its tensor_names"
+                    + " differ), so it would not run as trained");
+        }
     }
 
     /** Moves whole rows to where {@link Parameter#sourceRows()} says. */

@@ -82,6 +82,8 @@ public record ModelConfig(
                 "num_attention_heads (" + numAttentionHeads + ") must be a multiple of num_key_value_heads ("
                         + numKeyValueHeads + ")");
         require(headDim > 0, "head_dim must be > 0, got " + headDim);
+        require(!qkvFused || numKeyValueHeads == numAttentionHeads, "a per-head interleaved query_key_value needs"
+                + " as many key/value heads as heads, got " + numKeyValueHeads + " and " + numAttentionHeads);
         require(maxPositionEmbeddings > 0, "max_position_embeddings must be > 0");
         require(rope.rotaryDim(headDim) % 2 == 0,
                 "rotary dimensions (head_dim " + headDim + " x partial_rotary_factor "

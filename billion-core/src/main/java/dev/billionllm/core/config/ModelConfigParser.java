@@ -3,17 +3,12 @@ package dev.billionllm.core.config;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.UnsupportedModelException;
 import dev.billionllm.core.arch.Architecture;
 import dev.billionllm.core.arch.ArchitectureDeclaration;
 import dev.billionllm.core.arch.Architectures;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,23 +32,7 @@ public final class ModelConfigParser {
 
     /** Reads a JSON object from a file, with errors that name the file. */
     public static JsonObject readJson(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file + ": file not found");
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        try {
-            JsonElement root = JsonParser.parseString(text);
-            if (!root.isJsonObject()) {
-                throw new ConfigException(file + ": expected a JSON object at the top level");
-            }
-            return root.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new ConfigException(file + ": invalid JSON: " + e.getMessage(), e);
-        }
+        return JsonFiles.readObject(file);
     }
 
     /**
@@ -86,6 +65,10 @@ public final class ModelConfigParser {
      * @param declared an architecture declared elsewhere, or null
      */
     public static ModelConfig parse(JsonObject json, String source, Architecture declared) {
+        return ConfigValidation.check(parseUnchecked(json, source, declared), source);
+    }
+
+    private static ModelConfig parseUnchecked(JsonObject json, String source, Architecture declared) {
         Fields f = new Fields(json, source);
         String modelType = f.string("model_type", null);
         if (modelType == null) {
@@ -123,7 +106,7 @@ public final class ModelConfigParser {
         int maxPos = f.integer("max_position_embeddings", 2048);
         try {
             return new ModelConfig(arch, vocab, hidden, inter, layers, heads, kvHeads, headDim, maxPos,
-                    arch.normKind(), value(f, arch.normEps()), arch.mlpKind(), activation, rope(f, arch),
+                    arch.normKind(), normEps(f, arch), arch.mlpKind(), activation, rope(f, arch),
                     flag(f, arch.qkvBias()), flag(f, arch.outputBias()), flag(f, arch.mlpBias()),
                     arch.qkvLayout() == Architecture.QkvLayout.PER_HEAD_INTERLEAVED, flag(f, arch.qkNorm()),
                     flag(f, arch.parallelResidual()), flag(f, arch.tieWordEmbeddings()), bos, eos, pad, dtype);
@@ -171,6 +154,23 @@ public final class ModelConfigParser {
                         + f.integer(key, 0) + ") are not implemented");
             }
         }
+    }
+
+    /**
+     * The family's epsilon key, else any key transformers configs use for it (a declaration that
+     * switches the norm kind keeps the family's key, while the config names it after its own norm).
+     */
+    private static double normEps(Fields f, Architecture arch) {
+        Architecture.Value eps = arch.normEps();
+        if (eps.key() != null && f.has(eps.key())) {
+            return f.number(eps.key(), eps.fallback());
+        }
+        for (String key : new String[] {"rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon", "norm_eps"}) {
+            if (f.has(key)) {
+                return f.number(key, eps.fallback());
+            }
+        }
+        return eps.fallback();
     }
 
     private static boolean flag(Fields f, Architecture.Flag s) {

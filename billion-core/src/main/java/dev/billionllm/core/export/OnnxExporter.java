@@ -74,6 +74,7 @@ public final class OnnxExporter {
     public static Map<String, Object> export(ModelConfig config, Path src, Path dst, ExportOptions options) {
         Map<String, Object> metadata;
         try (TensorSource source = Safetensors.open(src)) {
+            CheckpointReader.requireAllUsed(source, config, src.toString());
             metadata = export(config, source, src.toAbsolutePath().toString(), dst, options);
         }
         copyCompanions(src, dst);

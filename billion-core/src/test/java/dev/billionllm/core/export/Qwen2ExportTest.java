@@ -1,5 +1,7 @@
 package dev.billionllm.core.export;
 
+import static dev.billionllm.core.export.StableLmSwitchesExportTest.assertCachedStepsMatch;
+import static dev.billionllm.core.export.StableLmSwitchesExportTest.ones;
 import static dev.billionllm.core.export.StableLmSwitchesExportTest.prefill;
 import static dev.billionllm.core.testing.LogitDiff.maxAbs;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,10 +17,6 @@ import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.config.NormKind;
 import dev.billionllm.core.lm.CausalLM;
-import dev.billionllm.core.lm.KvCache;
-import dev.billionllm.core.lm.Logits;
-import dev.billionllm.core.lm.LogitsMode;
-import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.spec.ModelSpec;
 import dev.billionllm.core.spec.ModelSpecs;
 import dev.billionllm.core.testing.Fixtures;
@@ -27,7 +25,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,18 +115,7 @@ class Qwen2ExportTest {
         assertThat(onnxVsRef).as("onnx vs reference").isLessThanOrEqualTo(TOLERANCE);
         assertThat(onnxVsTorch).as("onnx vs pytorch").isLessThanOrEqualTo(TOLERANCE);
 
-        // Cached single-token steps reproduce the uncached rows on both backends.
-        int vocab = model.vocab;
-        for (CausalLM lm : List.of(torch, onnx)) {
-            try (KvCache cache = lm.newCache(1, PROMPT.length)) {
-                lm.forward(TokenBatch.of(Arrays.copyOf(PROMPT, 4)), cache, LogitsMode.LAST);
-                for (int t = 4; t < PROMPT.length; t++) {
-                    Logits step = lm.forward(TokenBatch.of(PROMPT[t]), cache, LogitsMode.LAST);
-                    assertThat(maxAbs(step.values(), step.offset(0, 0), reference, t * vocab, vocab))
-                            .as("%s cached step at position %d", lm, t).isLessThanOrEqualTo(TOLERANCE);
-                }
-            }
-        }
+        assertCachedStepsMatch(List.of(torch, onnx), PROMPT, reference, model.vocab);
         int[][] prompt = {PROMPT};
         int[][] mask = {ones(PROMPT.length)};
         assertThat(Greedy.decode(onnx, prompt, mask, 12)[0]).containsExactly(Greedy.decode(torch, prompt, mask, 12)[0]);
@@ -169,6 +155,12 @@ class Qwen2ExportTest {
         ModelConfig declared = spec.config(folder);
         assertThat(declared.modelType()).isEqualTo(DECLARED_TYPE);
 
+        // The one loading entry point parses through the spec's declaration too.
+        try (dev.billionllm.core.Model m = dev.billionllm.core.Model.load(spec,
+                LoadOptions.builder().optBackend("pytorch").optThreads(1).build())) {
+            assertThat(m.config()).isEqualTo(declared);
+        }
+
         float[] qwenTorch = prefill(load("pytorch", qwen2, ModelConfigParser.parse(qwen2)), PROMPT);
         float[] declaredTorch = prefill(load("pytorch", folder, declared), PROMPT);
         assertThat(maxAbs(declaredTorch, qwenTorch)).as("pytorch, declared vs qwen2").isZero();
@@ -205,6 +197,30 @@ class Qwen2ExportTest {
         assertThat(maxAbs(prefill(load("pytorch", self, c), PROMPT), reference)).isLessThanOrEqualTo(TOLERANCE);
     }
 
+    /**
+     * A declaration that misses a feature of the checkpoint (here a Qwen3-style q norm the switches
+     * do not describe) is refused by both backends, naming the tensors it would have ignored.
+     */
+    @Test
+    void aDeclaredModelWithTensorsItsArchitectureIgnoresIsRefused() throws IOException {
+        TinyDecoder withQNorm = model.copy();
+        withQNorm.values.put("model.layers.0.self_attn.q_norm.weight", new float[model.headDim]);
+        withQNorm.shapes.put("model.layers.0.self_attn.q_norm.weight", new long[] {model.headDim});
+        Path folder = dir.resolve("extra-tensor");
+        JsonObject config = model.config();
+        config.addProperty("model_type", "qwen3_like");
+        JsonObject declaration = new JsonObject();
+        declaration.addProperty("like", "qwen2");
+        config.add("billion_architecture", declaration);
+        withQNorm.write(folder, config);
+        ModelConfig c = ModelConfigParser.parse(folder);
+        String named = "model.layers.0.self_attn.q_norm.weight";
+        assertThatThrownBy(() -> load("pytorch", folder, c)).isInstanceOf(UnsupportedModelException.class)
+                .hasMessageContaining(named).hasMessageContaining("does not use");
+        assertThatThrownBy(() -> OnnxExporter.export(folder, dir.resolve("extra-onnx"), ExportOptions.defaults()))
+                .isInstanceOf(UnsupportedModelException.class).hasMessageContaining(named);
+    }
+
     /** What no switch expresses is refused, naming the feature. */
     @Test
     void featuresNoSwitchExpressesAreRefusedByName() throws IOException {
@@ -225,11 +241,5 @@ class Qwen2ExportTest {
         assertThatThrownBy(() -> ModelSpecs.fromJson("{\"id\": \"x\", \"local_dir\": \".\", \"architecture\": "
                 + "{\"model_type\": \"other\", \"like\": \"llama\", \"qkv_biass\": true}}", "spec.json", dir))
                 .hasMessageContaining("unknown architecture switch \"qkv_biass\"");
-    }
-
-    private static int[] ones(int n) {
-        int[] m = new int[n];
-        Arrays.fill(m, 1);
-        return m;
     }
 }

@@ -113,17 +113,7 @@ class StableLmSwitchesExportTest {
         assertThat(torchVsRef).as("pytorch vs reference").isLessThanOrEqualTo(TOLERANCE);
         assertThat(onnxVsTorch).as("onnx vs pytorch").isLessThanOrEqualTo(TOLERANCE);
 
-        // Cached single-token steps after a 4-token prefill reproduce the uncached rows.
-        for (CausalLM lm : List.of(onnx, torch)) {
-            try (KvCache cache = lm.newCache(1, PROMPT.length)) {
-                lm.forward(TokenBatch.of(Arrays.copyOf(PROMPT, 4)), cache, LogitsMode.LAST);
-                for (int t = 4; t < PROMPT.length; t++) {
-                    Logits step = lm.forward(TokenBatch.of(PROMPT[t]), cache, LogitsMode.LAST);
-                    assertThat(maxAbs(step.values(), step.offset(0, 0), reference, t * vocab, vocab))
-                            .as("%s cached step at position %d", lm, t).isLessThanOrEqualTo(TOLERANCE);
-                }
-            }
-        }
+        assertCachedStepsMatch(List.of(onnx, torch), PROMPT, reference, vocab);
 
         // Left-padded batch: the padded row must match the reference of its unpadded prompt.
         int pad = PROMPT.length - SHORT_PROMPT.length;
@@ -228,6 +218,20 @@ class StableLmSwitchesExportTest {
         }
     }
 
+    /** Cached single-token steps after a 4-token prefill reproduce the uncached reference rows. */
+    static void assertCachedStepsMatch(List<CausalLM> models, int[] prompt, float[] reference, int vocab) {
+        for (CausalLM lm : models) {
+            try (KvCache cache = lm.newCache(1, prompt.length)) {
+                lm.forward(TokenBatch.of(Arrays.copyOf(prompt, 4)), cache, LogitsMode.LAST);
+                for (int t = 4; t < prompt.length; t++) {
+                    Logits step = lm.forward(TokenBatch.of(prompt[t]), cache, LogitsMode.LAST);
+                    assertThat(maxAbs(step.values(), step.offset(0, 0), reference, t * vocab, vocab))
+                            .as("%s cached step at position %d", lm, t).isLessThanOrEqualTo(TOLERANCE);
+                }
+            }
+        }
+    }
+
     static float[] prefill(CausalLM lm, int[] ids) {
         try (KvCache cache = lm.newCache(1, ids.length)) {
             return lm.forward(TokenBatch.of(ids), cache, LogitsMode.ALL).values();
@@ -243,7 +247,7 @@ class StableLmSwitchesExportTest {
         return m;
     }
 
-    private static int[] ones(int n) {
+    static int[] ones(int n) {
         int[] m = new int[n];
         Arrays.fill(m, 1);
         return m;

@@ -1,14 +1,14 @@
 package dev.billionllm.examples.cli;
 
 import dev.billionllm.core.ModelResolver;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.export.Precision;
 import dev.billionllm.core.adapter.LoraAdapter;
 import dev.billionllm.core.adapter.MergedTensorSource;
-import dev.billionllm.core.config.ModelConfig;
-import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,16 +73,19 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelOptions.noteBundled(model, cli.err);
-        Path source = ModelResolver.fromEnvironment().resolve(model);
+        ModelResolver resolver = ModelResolver.fromEnvironment();
+        Path source = resolver.resolve(model);
+        // A registered spec may declare the model's model_type; read config.json through it.
+        ModelConfig config = resolver.registry().find(model).map(spec -> spec.config(source))
+                .orElseGet(() -> ModelConfigParser.parse(source));
         ExportOptions options = ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
                 .withAccuracyLevel(accuracyLevel).withLmHeadPrecision(lmHeadPrecision)
                 .withFusedAttention(!standardAttention).withInt8Encoding(int8Encoding);
         long start = System.nanoTime();
         Map<String, Object> metadata;
         if (adapters.isEmpty()) {
-            metadata = OnnxExporter.export(source, output, options);
+            metadata = OnnxExporter.export(config, source, output, options);
         } else {
-            ModelConfig config = ModelConfigParser.parse(source);
             try (MergedTensorSource merged = MergedTensorSource.of(Safetensors.open(source), config,
                     adapters.stream().map(LoraAdapter::load).toList())) {
                 metadata = OnnxExporter.export(config, merged, source.getFileName() + " + LoRA " + adapters, output,

@@ -1,8 +1,10 @@
 package dev.billionllm.core.backend.pytorch;
 
 import ai.djl.engine.Engine;
+import dev.billionllm.core.arch.CheckpointReader;
 import dev.billionllm.core.backend.Backend;
 import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.config.ConfigValidation;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.ShardedSafetensors;
@@ -44,8 +46,11 @@ public final class PtBackend implements Backend {
     @Override
     public CausalLM load(Path folder, ModelConfig config, LoadOptions options) {
         checkOptions(options.backendOptions());
+        // A config built in code skipped the parser's checks; sizes are allocated from it below.
+        ConfigValidation.check(config, "the ModelConfig for " + folder);
         // The weights are copied into engine memory, so the mapped files can be closed right after.
         try (TensorSource weights = Safetensors.open(folder)) {
+            CheckpointReader.requireAllUsed(weights, config, folder.toString());
             return PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options);
         }
     }

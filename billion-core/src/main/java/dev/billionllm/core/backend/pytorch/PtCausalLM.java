@@ -152,6 +152,7 @@ public final class PtCausalLM implements CausalLM {
             }
         }
 
+        c.reserve(total);
         // Inference never records gradients, whatever the thread's grad mode (see PtNoGrad).
         try (PtNoGrad noGrad = PtNoGrad.enter(); NDManager step = manager.newSubManager()) {
             NDArray idArray = step.create(ids, new Shape(rows, seq));
