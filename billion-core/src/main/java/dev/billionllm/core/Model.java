@@ -1,5 +1,6 @@
 package dev.billionllm.core;
 
+import dev.billionllm.core.adapter.AdaptedBackend;
 import dev.billionllm.core.backend.Backend;
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
@@ -128,7 +129,9 @@ public final class Model implements AutoCloseable {
         if (spec.isPresent()) {
             defaults = defaults.orElse(spec.get().generationDefaults());
         }
-        Backend chosen = chooseBackend(folder, options.backend());
+        // Adapters run on the PyTorch backend (merged or not); AdaptedBackend refuses any other.
+        Backend chosen = options.adapters().isEmpty() ? chooseBackend(folder, options.backend())
+                : AdaptedBackend.of(options.backend(), options.adapters(), options.mergeAdapters());
         chosen.checkOptions(options.backendOptions());
         HfTokenizer tokenizer = HfTokenizer.load(folder);
         try {

@@ -1,7 +1,9 @@
 package dev.billionllm.core.backend;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -34,6 +36,8 @@ public final class LoadOptions {
     private final Map<String, String> backendOptions;
     private final Path hubCacheDir;
     private final int usableVocabSize;
+    private final List<Path> adapters;
+    private final boolean mergeAdapters;
 
     private LoadOptions(Builder b) {
         backend = b.backend;
@@ -43,6 +47,8 @@ public final class LoadOptions {
         backendOptions = Collections.unmodifiableMap(new TreeMap<>(b.backendOptions));
         hubCacheDir = b.hubCacheDir;
         usableVocabSize = b.usableVocabSize;
+        adapters = List.copyOf(b.adapters);
+        mergeAdapters = b.mergeAdapters;
     }
 
     /** Every option at its default. */
@@ -73,6 +79,8 @@ public final class LoadOptions {
         b.backendOptions.putAll(backendOptions);
         b.hubCacheDir = hubCacheDir;
         b.usableVocabSize = usableVocabSize;
+        b.adapters.addAll(adapters);
+        b.mergeAdapters = mergeAdapters;
         return b;
     }
 
@@ -111,6 +119,16 @@ public final class LoadOptions {
         return usableVocabSize;
     }
 
+    /** PEFT LoRA adapter folders applied in this order (their deltas add up); empty unless set. */
+    public List<Path> adapters() {
+        return adapters;
+    }
+
+    /** Whether {@link #adapters()} are folded into the weights at load instead of applied beside them. */
+    public boolean mergeAdapters() {
+        return mergeAdapters;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof LoadOptions)) {
@@ -119,12 +137,14 @@ public final class LoadOptions {
         LoadOptions l = (LoadOptions) o;
         return threads == l.threads && usableVocabSize == l.usableVocabSize && Objects.equals(backend, l.backend)
                 && Objects.equals(device, l.device) && Objects.equals(variant, l.variant)
-                && backendOptions.equals(l.backendOptions) && Objects.equals(hubCacheDir, l.hubCacheDir);
+                && backendOptions.equals(l.backendOptions) && Objects.equals(hubCacheDir, l.hubCacheDir)
+                && adapters.equals(l.adapters) && mergeAdapters == l.mergeAdapters;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(backend, device, threads, variant, backendOptions, hubCacheDir, usableVocabSize);
+        return Objects.hash(backend, device, threads, variant, backendOptions, hubCacheDir, usableVocabSize, adapters,
+                mergeAdapters);
     }
 
     @Override
@@ -132,7 +152,8 @@ public final class LoadOptions {
         return "LoadOptions{backend=" + (backend == null ? "auto" : backend) + ", device="
                 + (device == null ? "default" : device) + ", threads=" + threads + ", variant=" + variant
                 + ", backendOptions=" + backendOptions + (hubCacheDir == null ? "" : ", hubCacheDir=" + hubCacheDir)
-                + (usableVocabSize == 0 ? "" : ", usableVocabSize=" + usableVocabSize) + "}";
+                + (usableVocabSize == 0 ? "" : ", usableVocabSize=" + usableVocabSize)
+                + (adapters.isEmpty() ? "" : ", adapters=" + adapters + (mergeAdapters ? " merged" : "")) + "}";
     }
 
     /**
@@ -148,6 +169,8 @@ public final class LoadOptions {
         private final Map<String, String> backendOptions = new TreeMap<>();
         private Path hubCacheDir;
         private int usableVocabSize;
+        private final List<Path> adapters = new ArrayList<>();
+        private boolean mergeAdapters;
 
         private Builder() {}
 
@@ -248,6 +271,25 @@ public final class LoadOptions {
                         + usableVocabSize);
             }
             this.usableVocabSize = usableVocabSize;
+            return this;
+        }
+
+        /**
+         * Adds a PEFT LoRA adapter folder ({@code adapter_config.json} + {@code adapter_model.safetensors});
+         * call again to stack several. Adapters run on the PyTorch backend, unmerged unless
+         * {@link #optMergeAdapters(boolean)}. Default: none.
+         */
+        public Builder optAdapter(Path adapterDir) {
+            adapters.add(Objects.requireNonNull(adapterDir, "adapterDir"));
+            return this;
+        }
+
+        /**
+         * Fold the adapters into the weights at load ({@code W + scale * B A}: no cost per token, not
+         * removable) instead of applying them beside the frozen weights. Default false.
+         */
+        public Builder optMergeAdapters(boolean merge) {
+            this.mergeAdapters = merge;
             return this;
         }
 

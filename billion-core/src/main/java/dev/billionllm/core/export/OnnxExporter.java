@@ -147,7 +147,10 @@ public final class OnnxExporter {
         return options.fusedAttention() && config.headDim() % 8 != 0 ? options.withFusedAttention(false) : options;
     }
 
-    /** Copies the tokenizer and config files {@link #export} carries along. */
+    /**
+     * Copies the tokenizer and config files {@link #export} carries along (also used by the LoRA
+     * merge, which writes a full model folder).
+     */
     public static void copyCompanions(Path src, Path dst) {
         for (String name : COPIED) {
             Path from = src.resolve(name);

@@ -76,19 +76,27 @@ public final class Attention {
         NDArray q = qAndK.get(0); // [B, H, S, D]
         NDArray k = qAndK.get(1); // [B, K, S, D]
 
-        // Write the new keys/values into the preallocated cache, then read the whole prefix back as
-        // views (no copy).
         int past = step.past();
         long total = past + seq;
-        NDArray keyCache = step.keys().get(layer);
-        NDArray valueCache = step.values().get(layer);
-        // sliceAxis builds the index directly (the string form is parsed on every call).
-        NDIndex fresh = NDIndex.sliceAxis(2, past, total);
-        keyCache.set(fresh, k);
-        valueCache.set(fresh, v);
-        NDIndex prefix = NDIndex.sliceAxis(2, 0, total);
-        NDArray keys = keyCache.get(step.manager(), prefix); // [B, K, T, D]
-        NDArray values = valueCache.get(step.manager(), prefix);
+        NDArray keys; // [B, K, T, D]
+        NDArray values;
+        if (step.keys() == null) {
+            // No cache (training): attend over this pass only, and keep k/v in the autograd graph.
+            keys = k;
+            values = v;
+        } else {
+            // Write the new keys/values into the preallocated cache, then read the whole prefix back
+            // as views (no copy).
+            NDArray keyCache = step.keys().get(layer);
+            NDArray valueCache = step.values().get(layer);
+            // sliceAxis builds the index directly (the string form is parsed on every call).
+            NDIndex fresh = NDIndex.sliceAxis(2, past, total);
+            keyCache.set(fresh, k);
+            valueCache.set(fresh, v);
+            NDIndex prefix = NDIndex.sliceAxis(2, 0, total);
+            keys = keyCache.get(step.manager(), prefix);
+            values = valueCache.get(step.manager(), prefix);
+        }
 
         // Grouped-query attention without repeating k/v: the G = H/K query heads that share a kv
         // head are folded into the row dimension, [B, K, G*S, D] x [B, K, D, T].

@@ -14,8 +14,9 @@ import java.util.List;
  * @param mask additive attention mask {@code [batch, 1, 1, seq, past + seq]}: 0 where a query may
  *     look, a large negative number where it may not (future or padding)
  * @param past positions already in the caches; new keys and values go to {@code [past, past + seq)}
- * @param keys per layer, {@code [batch, kvHeads, capacity, headDim]}, written in place
- * @param values per layer, same shape
+ * @param keys per layer, {@code [batch, kvHeads, capacity, headDim]}, written in place; null for a
+ *     pass without a cache (training), where {@code past} must be 0
+ * @param values per layer, same shape; null exactly when {@code keys} is
  */
 public record Step(NDManager manager, NDArray cos, NDArray sin, NDArray mask, int past, List<NDArray> keys,
         List<NDArray> values) {}

@@ -60,14 +60,28 @@ public final class Transformer {
      * @return logits {@code [batch, seq or 1, vocab]} in {@code step.manager()}
      */
     public NDArray forward(NDArray ids, Step step, boolean lastOnly) {
+        NDArray x = hidden(ids, step);
+        if (lastOnly) {
+            x = x.get(step.manager(), new NDIndex(":, -1:, :"));
+        }
+        return logits(x);
+    }
+
+    /**
+     * The last decoder layer's output {@code [batch, seq, hidden]}, before the final norm: lets a
+     * caller project only some positions to the vocabulary (training scores only labelled ones).
+     */
+    public NDArray hidden(NDArray ids, Step step) {
         NDArray x = ids.getNDArrayInternal().embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
         for (int i = 0; i < layers.size(); i++) {
             x = layers.get(i).forward(x, step, i);
         }
-        if (lastOnly) {
-            x = x.get(step.manager(), new NDIndex(":, -1:, :"));
-        }
-        return lmHead.apply(finalNorm.apply(x));
+        return x;
+    }
+
+    /** Final norm and output projection of hidden states {@code [..., hidden]}: logits {@code [..., vocab]}. */
+    public NDArray logits(NDArray hidden) {
+        return lmHead.apply(finalNorm.apply(hidden));
     }
 
     /**
@@ -88,7 +102,8 @@ public final class Transformer {
         NDArray embedding = l.read(layout.embedding());
         NDArray head = config.tieWordEmbeddings() ? embedding : l.read(layout.lmHead().weight());
         RotaryEmbedding rope = new RotaryEmbedding(config.rope(), config.headDim());
-        NDArray rotateHalf = rope.rotateHalfMatrix(manager);
+        // Same dtype as the weights, so an fp64 model (gradient checks) multiplies fp64 by fp64.
+        NDArray rotateHalf = rope.rotateHalfMatrix(manager).toType(embedding.getDataType(), false);
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(l.layer(layout.layer(i), rotateHalf));

@@ -28,6 +28,9 @@ import picocli.CommandLine.ScopeType;
             MmluCommand.class,
             PerplexityCommand.class,
             SpeculativeCommand.class,
+            FinetuneCommand.class,
+            FinetuneDemoCommand.class,
+            MergeCommand.class,
             CommandLine.HelpCommand.class,
             picocli.AutoComplete.GenerateCompletion.class
         })

@@ -1,11 +1,17 @@
 package dev.billionllm.examples.cli;
 
 import dev.billionllm.core.ModelResolver;
+import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.export.Precision;
+import dev.billionllm.core.adapter.LoraAdapter;
+import dev.billionllm.core.adapter.MergedTensorSource;
+import dev.billionllm.core.io.safetensors.Safetensors;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -59,6 +65,10 @@ final class ExportCommand implements Callable<Integer> {
                     + "several tokens after cached ones, or with padding between new tokens).")
     boolean standardAttention;
 
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "PEFT LoRA adapter to merge into the weights before export (repeatable).")
+    List<Path> adapters = new ArrayList<>();
+
     @Override
     public Integer call() {
         ModelOptions.noteBundled(model, cli.err);
@@ -69,7 +79,18 @@ final class ExportCommand implements Callable<Integer> {
                 .withFusedAttention(!standardAttention).withInt8Encoding(int8Encoding);
         long start = System.nanoTime();
         // Through the spec's declaration, if any, so a declared model_type exports too.
-        Map<String, Object> metadata = OnnxExporter.export(located.config(), source, output, options);
+        ModelConfig config = located.config();
+        Map<String, Object> metadata;
+        if (adapters.isEmpty()) {
+            metadata = OnnxExporter.export(config, source, output, options);
+        } else {
+            try (MergedTensorSource merged = MergedTensorSource.of(Safetensors.open(source), config,
+                    adapters.stream().map(LoraAdapter::load).toList())) {
+                metadata = OnnxExporter.export(config, merged, source.getFileName() + " + LoRA " + adapters, output,
+                        options);
+            }
+            OnnxExporter.copyCompanions(source, output);
+        }
         cli.out.println(output);
         cli.err.printf("[exported %s to %s as %s in %.1f s: %s]%n", source.getFileName(), output, precision,
                 (System.nanoTime() - start) / 1e9, metadata);

@@ -14,7 +14,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -58,6 +60,15 @@ final class ModelOptions {
                     + "and spinning=true|false.")
     Map<String, String> backendOptions = new LinkedHashMap<>();
 
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors); repeat to "
+                    + "stack adapters. Runs on the pytorch backend, unmerged unless --merge-adapter.")
+    List<Path> adapters = new ArrayList<>();
+
+    @Option(names = "--merge-adapter",
+            description = "Fold the adapters into the weights at load (W + scale*B*A): no per-token cost.")
+    boolean mergeAdapter;
+
     /** Whether the fast path's choice was printed already (once per command, not per model). */
     private boolean reasonPrinted;
 
@@ -86,9 +97,12 @@ final class ModelOptions {
         LoadOptions.Builder builder = LoadOptions.builder().optBackend(backend).optDevice(device).optThreads(threads)
                 .optVariant(variant);
         backendOptions.forEach(builder::optBackendOption);
+        builder.optMergeAdapters(mergeAdapter);
+        adapters.forEach(builder::optAdapter);
         LoadOptions options = builder.build();
         noteBundled(reference, err);
-        if (!fastByDefault && precision == null) {
+        // Adapters run on the PyTorch backend (unmerged, or merged at load): no export for them.
+        if ((!fastByDefault && precision == null) || !adapters.isEmpty()) {
             return Model.load(reference, options);
         }
         Path folder = ModelResolver.fromEnvironment().resolve(reference);

@@ -18,6 +18,7 @@ import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
+import dev.billionllm.core.model.LinearHook;
 import dev.billionllm.core.model.Step;
 import dev.billionllm.core.model.Transformer;
 import dev.billionllm.core.model.WeightReader;
@@ -55,6 +56,14 @@ public final class PtCausalLM implements CausalLM {
      * @throws BillionException if the device does not exist or a weight is missing or misshapen
      */
     public static PtCausalLM load(ModelConfig config, WeightReader weights, LoadOptions options) {
+        return load(config, weights, options, LinearHook.NONE);
+    }
+
+    /**
+     * Like {@link #load(ModelConfig, WeightReader, LoadOptions)}, passing every projection through
+     * {@code hook} (unmerged LoRA adapters wrap them there).
+     */
+    public static PtCausalLM load(ModelConfig config, WeightReader weights, LoadOptions options, LinearHook hook) {
         Engine engine = Engine.getEngine("PyTorch");
         if (options.threads() > 0) {
             // Process-wide: torch has one intra-op pool shared by every model in the JVM.
@@ -68,7 +77,7 @@ public final class PtCausalLM implements CausalLM {
         Device device = device(engine, options.device());
         NDManager manager = engine.newBaseManager(device);
         try {
-            Transformer model = Transformer.load(config, weights, manager);
+            Transformer model = Transformer.load(config, weights, manager, hook);
             return new PtCausalLM(config, manager, model, usable);
         } catch (RuntimeException e) {
             manager.close();
@@ -144,7 +153,8 @@ public final class PtCausalLM implements CausalLM {
         }
 
         c.reserve(total);
-        try (NDManager step = manager.newSubManager()) {
+        // Inference never records gradients, whatever the thread's grad mode (see PtNoGrad).
+        try (PtNoGrad noGrad = PtNoGrad.enter(); NDManager step = manager.newSubManager()) {
             NDArray idArray = step.create(ids, new Shape(rows, seq));
             NDList cosSin = model.rope().cosSin(positions, step);
             NDArray maskArray = step.create(mask, new Shape(rows, 1, 1, seq, total));
@@ -154,6 +164,15 @@ public final class PtCausalLM implements CausalLM {
             c.advance(newMask);
             return new Logits(rows, last ? 1 : seq, config.vocabSize(), values);
         }
+    }
+
+    /**
+     * A new sub-manager of the weights' manager (same device), for arrays that live beside the
+     * weights, such as unmerged LoRA matrices; closed with the model at the latest.
+     */
+    public NDManager newSubManager() {
+        checkOpen();
+        return manager.newSubManager();
     }
 
     /** Arrays alive in the model's manager and its sub-managers (weights, caches; a leak shows here). */

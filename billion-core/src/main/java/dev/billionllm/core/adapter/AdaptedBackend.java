@@ -1,0 +1,185 @@
+package dev.billionllm.core.adapter;
+
+import ai.djl.ndarray.NDManager;
+import dev.billionllm.core.ConfigException;
+import dev.billionllm.core.backend.Backend;
+import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.backend.pytorch.PtBackend;
+import dev.billionllm.core.backend.pytorch.LoraLayers;
+import dev.billionllm.core.backend.pytorch.PtCausalLM;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.io.safetensors.Safetensors;
+import dev.billionllm.core.io.safetensors.TensorSource;
+import dev.billionllm.core.lm.CausalLM;
+import dev.billionllm.core.lm.KvCache;
+import dev.billionllm.core.lm.Logits;
+import dev.billionllm.core.lm.LogitsMode;
+import dev.billionllm.core.lm.TokenBatch;
+import dev.billionllm.core.model.WeightReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The PyTorch backend with LoRA adapters: merged into the weights at load ({@code W + s B A}, no
+ * cost per token) or unmerged ({@link LoraLayers}: base weights untouched, adapters removable and
+ * swappable through {@link Adapted}). {@code Model.load} uses it when {@code LoadOptions} name adapters.
+ *
+ * <pre>{@code
+ * try (Model m = Model.load(folder, LoadOptions.builder().optAdapter(adapterDir).build())) {
+ *     ((AdaptedBackend.Adapted) m.lm()).clearAdapters();   // back to the base model
+ * }
+ * }</pre>
+ */
+public final class AdaptedBackend implements Backend {
+    private final PtBackend pytorch = new PtBackend();
+    private final List<Path> adapterDirs;
+    private final boolean merged;
+
+    private AdaptedBackend(List<Path> adapterDirs, boolean merged) {
+        if (adapterDirs.isEmpty()) {
+            throw new IllegalArgumentException("no adapter folder given");
+        }
+        this.adapterDirs = List.copyOf(adapterDirs);
+        this.merged = merged;
+    }
+
+    /** Adapters folded into the weights at load. */
+    public static AdaptedBackend merged(List<Path> adapterDirs) {
+        return new AdaptedBackend(adapterDirs, true);
+    }
+
+    /** Adapters applied beside the frozen base weights. */
+    public static AdaptedBackend unmerged(List<Path> adapterDirs) {
+        return new AdaptedBackend(adapterDirs, false);
+    }
+
+    /** The backend name with adapters: only PyTorch runs them (export merged adapters for ONNX Runtime). */
+    public static AdaptedBackend of(String backend, List<Path> adapterDirs, boolean merged) {
+        if (backend != null && !backend.equals("pytorch")) {
+            throw new ConfigException("adapters run on the pytorch backend; for " + backend
+                    + " export a merged model first: billion export --adapter DIR -m MODEL -o OUT");
+        }
+        return new AdaptedBackend(adapterDirs, merged);
+    }
+
+    @Override
+    public String name() {
+        return pytorch.name();
+    }
+
+    @Override
+    public boolean canLoad(Path folder) {
+        return pytorch.canLoad(folder);
+    }
+
+    @Override
+    public java.util.Set<String> optionNames() {
+        return pytorch.optionNames();
+    }
+
+    @Override
+    public void checkOptions(java.util.Map<String, String> options) {
+        pytorch.checkOptions(options);
+    }
+
+    @Override
+    public CausalLM load(Path folder, ModelConfig config, LoadOptions options) {
+        List<LoraAdapter> adapters = new ArrayList<>();
+        for (Path dir : adapterDirs) {
+            adapters.add(LoraAdapter.load(dir));
+        }
+        if (merged) {
+            try (TensorSource weights = MergedTensorSource.of(Safetensors.open(folder), config, adapters)) {
+                return PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options);
+            }
+        }
+        LoraLayers layers = LoraLayers.of(config);
+        for (LoraAdapter a : adapters) {
+            a.checkAgainst(layers.targets()); // fail before reading the base weights
+        }
+        PtCausalLM lm;
+        try (TensorSource weights = Safetensors.open(folder)) {
+            lm = PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options, layers);
+        }
+        NDManager manager = lm.newSubManager();
+        try {
+            for (LoraAdapter a : adapters) {
+                layers.add(a, manager, ai.djl.ndarray.types.DataType.FLOAT32);
+            }
+        } catch (RuntimeException e) {
+            manager.close();
+            lm.close();
+            throw e;
+        }
+        return new Adapted(lm, layers, manager);
+    }
+
+    /** A model with unmerged adapters; closing it frees the adapters and the base weights. */
+    public static final class Adapted implements CausalLM {
+        private final PtCausalLM lm;
+        private final LoraLayers layers;
+        private final NDManager adapterManager;
+
+        Adapted(PtCausalLM lm, LoraLayers layers, NDManager adapterManager) {
+            this.lm = lm;
+            this.layers = layers;
+            this.adapterManager = adapterManager;
+        }
+
+        /** Removes every adapter: the model computes the base projections again. Call between passes. */
+        public void clearAdapters() {
+            layers.clear();
+        }
+
+        /**
+         * Replaces the active adapters with {@code adapters} (none: the base model). Call between passes.
+         *
+         * @throws dev.billionllm.core.WeightLoadException if one does not fit this model (the old ones stay)
+         */
+        public void setAdapters(List<LoraAdapter> adapters) {
+            for (LoraAdapter a : adapters) {
+                a.checkAgainst(layers.targets());
+            }
+            layers.clear();
+            for (LoraAdapter a : adapters) {
+                layers.add(a, adapterManager, ai.djl.ndarray.types.DataType.FLOAT32);
+            }
+        }
+
+        /** PEFT module names that have an active adapter. */
+        public java.util.Set<String> activeModules() {
+            return layers.activeModules();
+        }
+
+        @Override
+        public ModelConfig config() {
+            return lm.config();
+        }
+
+        @Override
+        public int usableVocabSize() {
+            return lm.usableVocabSize();
+        }
+
+        @Override
+        public KvCache newCache(int batchSize, int capacity) {
+            return lm.newCache(batchSize, capacity);
+        }
+
+        @Override
+        public Logits forward(TokenBatch batch, KvCache cache, LogitsMode mode) {
+            return lm.forward(batch, cache, mode);
+        }
+
+        @Override
+        public void close() {
+            try {
+                layers.close();
+                adapterManager.close();
+            } finally {
+                lm.close();
+            }
+        }
+    }
+}
