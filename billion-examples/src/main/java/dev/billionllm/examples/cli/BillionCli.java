@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             MmluCommand.class,
             PerplexityCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class,
             picocli.AutoComplete.GenerateCompletion.class
         })
