@@ -83,7 +83,10 @@ public final class JinjaChatTemplate implements ChatTemplate {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PyMethodResolver());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+        // Nested interpretation would render "{{ ... }}" found inside message contents as template
+        // code; contents are data (they come from users, and from HTTP clients in billion serve).
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                .withNestedInterpretationEnabled(false)
                 .withElResolver(resolver).build());
         var ctx = jinjava.getGlobalContext();
         ctx.registerFunction(new ELFunctionDefinition("", "raise_exception", JinjaChatTemplate.class,
