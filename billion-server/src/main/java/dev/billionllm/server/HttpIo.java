@@ -22,6 +22,8 @@ import java.nio.charset.StandardCharsets;
 final class HttpIo {
     /** Deepest JSON nesting accepted; OpenAI requests need about 5, and deep nesting costs stack. */
     static final int MAX_JSON_NESTING = 64;
+    /** A too-large body is read and dropped up to this many times the limit before the connection is cut. */
+    private static final long DRAIN_LIMIT_FACTOR = 4;
 
     private HttpIo() {}
 
@@ -33,14 +35,17 @@ final class HttpIo {
      */
     static JsonObject readJsonObject(HttpExchange exchange, long limit) throws IOException {
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared.trim()) > limit) {
-                    throw ApiError.tooLarge(limit);
-                }
-            } catch (NumberFormatException e) {
-                throw ApiError.badBody("Content-Length is not a number: " + declared);
-            }
+        long length;
+        try {
+            length = declared == null ? -1 : Long.parseLong(declared.trim());
+        } catch (NumberFormatException e) {
+            throw ApiError.badBody("Content-Length is not a number: " + declared);
+        }
+        if (length > limit) {
+            // a client that is still sending may miss the answer if we close on it; read a bounded
+            // amount more so ordinary clients see the 413, then give up on the connection
+            drain(exchange.getRequestBody(), Math.min(length, DRAIN_LIMIT_FACTOR * limit));
+            throw ApiError.tooLarge(limit);
         }
         byte[] bytes = readAtMost(exchange.getRequestBody(), limit);
         String text;
@@ -89,11 +94,21 @@ final class HttpIo {
         while ((n = in.read(buffer)) > 0) {
             total += n;
             if (total > limit) {
+                drain(in, (DRAIN_LIMIT_FACTOR - 1) * limit);
                 throw ApiError.tooLarge(limit);
             }
             out.write(buffer, 0, n);
         }
         return out.toByteArray();
+    }
+
+    private static void drain(InputStream in, long atMost) throws IOException {
+        byte[] buffer = new byte[8192];
+        long total = 0;
+        int n;
+        while (total < atMost && (n = in.read(buffer, 0, (int) Math.min(buffer.length, atMost - total))) > 0) {
+            total += n;
+        }
     }
 
     static void sendJson(HttpExchange exchange, int status, JsonObject body) throws IOException {
