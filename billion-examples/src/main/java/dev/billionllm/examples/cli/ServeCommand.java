@@ -76,7 +76,7 @@ final class ServeCommand implements Callable<Integer> {
     int shutdownGraceSeconds;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() {
         List<Model> loaded = new ArrayList<>();
         BillionServer server = null;
         Thread hook = null;
@@ -106,7 +106,12 @@ final class ServeCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             cli.err.println("[serve] listening on " + server.uri() + " (stop with Ctrl-C or SIGTERM)");
             cli.err.flush();
-            server.awaitClose();
+            try {
+                server.awaitClose();
+            } catch (InterruptedException e) {
+                // an embedding thread asked us to stop: close below, like SIGTERM
+                Thread.currentThread().interrupt();
+            }
             cli.err.println("[serve] stopped");
             return 0;
         } finally {
