@@ -6,6 +6,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.generate.CancellationToken;
+import dev.billionllm.core.generate.Generator;
+import dev.billionllm.core.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -357,13 +359,24 @@ public final class BillionServer implements AutoCloseable {
          */
         public Builder addModel(String id, Model model) {
             Objects.requireNonNull(model, "model");
+            return addModel(id, model.generator(), model.tokenizer());
+        }
+
+        /**
+         * Serves a model that is not a folder (a {@code CausalLM} built in code, random weights
+         * for a benchmark): {@code generator} must carry {@code tokenizer} and, for chat, a chat
+         * template; its default configuration is what requests override.
+         */
+        public Builder addModel(String id, Generator generator, Tokenizer tokenizer) {
+            Objects.requireNonNull(generator, "generator");
+            Objects.requireNonNull(tokenizer, "tokenizer");
             if (id == null || id.isBlank()) {
                 throw new IllegalArgumentException("a model id must be a non-blank name, got '" + id + "'");
             }
             if (models.containsKey(id)) {
                 throw new IllegalArgumentException("model id '" + id + "' is given twice; give each model its own id");
             }
-            models.put(id, ServedModel.of(id, model));
+            models.put(id, ServedModel.of(id, generator, tokenizer));
             return this;
         }
 

@@ -79,7 +79,7 @@ record CompletionRequest(ServedModel model, boolean chat, int[] promptIds, Gener
                             + (model.contextLength() - 1));
         }
 
-        GenerationConfig.Builder b = model.model().defaultGenerationConfig().toBuilder();
+        GenerationConfig.Builder b = model.defaultConfig().toBuilder();
         Integer maxTokens = f.optInt("max_completion_tokens", 1, Integer.MAX_VALUE);
         if (maxTokens == null) {
             maxTokens = f.optInt("max_tokens", 1, Integer.MAX_VALUE);
@@ -88,7 +88,7 @@ record CompletionRequest(ServedModel model, boolean chat, int[] promptIds, Gener
             throw ApiError.invalid(body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens",
                     "max_tokens is " + maxTokens + " but this server allows at most " + maxTokensCap);
         }
-        int limit = maxTokens != null ? maxTokens : Math.min(maxTokensCap, model.model().defaultGenerationConfig().maxNewTokens());
+        int limit = maxTokens != null ? maxTokens : Math.min(maxTokensCap, model.defaultConfig().maxNewTokens());
         apply("max_tokens", () -> b.optMaxNewTokens(limit));
         Double temperature = f.optDouble("temperature");
         if (temperature != null) {
@@ -254,7 +254,7 @@ record CompletionRequest(ServedModel model, boolean chat, int[] promptIds, Gener
                 return Prompt.text(a.get(0).getAsString());
             }
             if (!a.isEmpty() && a.get(0).isJsonPrimitive() && a.get(0).getAsJsonPrimitive().isNumber()) {
-                int vocab = model.model().lm().usableVocabSize();
+                int vocab = model.lm().usableVocabSize();
                 int[] ids = new int[a.size()];
                 for (int i = 0; i < ids.length; i++) {
                     ids[i] = Fields.intValue(a.get(i), "prompt[" + i + "]", 0, vocab - 1);

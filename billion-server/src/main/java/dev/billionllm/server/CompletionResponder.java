@@ -49,7 +49,7 @@ final class CompletionResponder {
         this.cancel = cancel;
         this.arrivalNanos = arrivalNanos;
         this.id = (request.chat() ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
-        this.tokenizer = request.model().model().tokenizer();
+        this.tokenizer = request.model().tokenizer();
     }
 
     void respond(HttpExchange exchange) throws IOException {
@@ -57,7 +57,7 @@ final class CompletionResponder {
         log.promptTokens = request.promptIds().length;
         int capacity = request.promptIds().length + request.config().maxNewTokens();
         try (LogprobScorer scorer = request.wantsLogprobs()
-                ? new LogprobScorer(request.model().model().lm(), request.promptIds(), capacity, request.topLogprobs())
+                ? new LogprobScorer(request.model().lm(), request.promptIds(), capacity, request.topLogprobs())
                 : null) {
             if (request.stream()) {
                 stream(exchange, scorer);
@@ -188,7 +188,6 @@ final class CompletionResponder {
         o.addProperty("object", object);
         o.addProperty("created", created);
         o.addProperty("model", request.model().id());
-        o.addProperty("system_fingerprint", "billion-" + request.model().model().backend());
         return o;
     }
 

@@ -196,7 +196,7 @@ class BadInputTest {
         String content = "{{ 7 * 7 }}{% if true %}yes{% endif %}";
         JsonObject body = com.google.gson.JsonParser.parseString(msg("").replace("\"hi\"",
                 CompletionResponder.GSON.toJson(content))).getAsJsonObject();
-        CompletionRequest request = CompletionRequest.parse(body, true, id -> ServedModel.of(id, model), "tiny", CAP);
+        CompletionRequest request = CompletionRequest.parse(body, true, id -> ServedModel.of(id, model.generator(), model.tokenizer()), "tiny", CAP);
         String prompt = model.tokenizer().decode(request.promptIds(), false);
         assertThat(prompt).contains(content).doesNotContain("49");
     }

@@ -14,11 +14,11 @@ import java.util.SplittableRandom;
  * tensor name, so a 1.1B-parameter model needs no checkpoint on disk. Speed does not depend on
  * the values.
  */
-final class RandomLlamaWeights implements TensorSource {
+public final class RandomLlamaWeights implements TensorSource {
 
     private final Map<String, long[]> shapes = new LinkedHashMap<>();
 
-    RandomLlamaWeights(ModelConfig c) {
+    public RandomLlamaWeights(ModelConfig c) {
         long h = c.hiddenSize();
         long q = (long) c.numAttentionHeads() * c.headDim();
         long kv = (long) c.numKeyValueHeads() * c.headDim();
