@@ -402,8 +402,7 @@ record CompletionRequest(ServedModel model, boolean chat, int[] promptIds, Gener
         static int intValue(JsonElement e, String at, int min, int max) {
             BigDecimal v = integral(e, at);
             if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
-                String range = min == Integer.MIN_VALUE ? "<= " + max
-                        : max == Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]";
+                String range = min == Integer.MIN_VALUE ? "<= " + max : "in [" + min + ", " + max + "]";
                 throw ApiError.invalid(at, at + " must be " + range + ", got " + e);
             }
             return v.intValueExact();
@@ -434,7 +433,8 @@ record CompletionRequest(ServedModel model, boolean chat, int[] promptIds, Gener
                 }
                 return v;
             } catch (NumberFormatException x) {
-                throw ApiError.invalid(at, at + " must be a number, got " + e);
+                // gson refuses numbers with huge exponents before we see them
+                throw ApiError.invalid(at, at + " must be a number of ordinary size, got " + e);
             }
         }
 

@@ -83,7 +83,10 @@ final class HttpIo {
         String m = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         // gson appends a link to its troubleshooting guide, which is noise for an API client
         int see = m.indexOf("\nSee ");
-        return see > 0 ? m.substring(0, see) : m;
+        m = see > 0 ? m.substring(0, see) : m;
+        // and its advice names a Java API; say what is wrong with the text instead
+        m = m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
+        return m.length() > 200 ? m.substring(0, 200) + "..." : m;
     }
 
     private static byte[] readAtMost(InputStream in, long limit) throws IOException {
