@@ -10,6 +10,7 @@ import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.NormKind;
 import dev.billionllm.core.config.RopeConfig;
 import dev.billionllm.core.export.ExportOptions;
+import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.export.Precision;
 import dev.billionllm.core.lm.CausalLM;
@@ -17,6 +18,7 @@ import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.model.WeightReader;
+import dev.billionllm.core.platform.CpuFeatures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +67,7 @@ public final class OnnxExportBench {
         boolean fusedRotary = defaults.fusedRotary();
         boolean fusedAttention = defaults.fusedAttention();
         boolean skipNorm = defaults.skipNorm();
+        Int8Encoding int8Encoding = defaults.int8Encoding();
         List<String> variants = List.of("pytorch", "fp32", "int8", "int4");
         for (int a = 0; a < args.length; a++) {
             switch (args[a]) {
@@ -81,13 +84,15 @@ public final class OnnxExportBench {
                 case "--plain-rotary" -> fusedRotary = false;
                 case "--plain-attention" -> fusedAttention = false;
                 case "--plain-norm" -> skipNorm = false;
+                case "--int8-encoding" -> int8Encoding = Int8Encoding.of(args[++a]);
                 case "--precisions" -> variants = List.of(args[++a].toLowerCase(java.util.Locale.ROOT).split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[a]
                         + " (--work DIR, --threads N, --layers N, --block-size N, --runs N, --keep, --reuse, --plain-rotary, "
-                        + "--plain-attention, --plain-norm, --precisions pytorch,fp32,int8,int4)");
+                        + "--plain-attention, --plain-norm, --int8-encoding u8|s7|s8, --precisions pytorch,fp32,int8,int4)");
             }
         }
         ModelConfig config = tinyLlama(layers);
+        System.out.println("CPU " + CpuFeatures.current().summary() + " (" + CpuFeatures.current().machineClass() + ")");
         System.out.printf("TinyLlama-1.1B shape, %d layers, %.2fB parameters, random weights; %d threads, %d cores%n",
                 layers, config.parameterCount() / 1e9, threads, Runtime.getRuntime().availableProcessors());
         System.out.printf("%-7s %10s %9s %10s %10s %9s %9s%n", "backend", "export s", "load s", "pp128 t/s", "tg128 t/s",
@@ -100,12 +105,14 @@ public final class OnnxExportBench {
             Precision precision = Precision.valueOf(variant.trim().toUpperCase(java.util.Locale.ROOT));
             Path dst = work.resolve(precision.name().toLowerCase(java.util.Locale.ROOT)
                     + (precision == Precision.INT4 ? "-b" + blockSize : "") + "-l" + layers
-                    + (fusedRotary ? "" : "-plain") + (fusedAttention ? "" : "-plainattn") + (skipNorm ? "" : "-plainnorm"));
+                    + (fusedRotary ? "" : "-plain") + (fusedAttention ? "" : "-plainattn") + (skipNorm ? "" : "-plainnorm")
+                    + (precision == Precision.INT8 ? "-" + int8Encoding.id() : ""));
             long t0 = System.nanoTime();
             if (!reuse || !Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
                 OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
                         defaults.withPrecision(precision).withBlockSize(blockSize)
-                                .withFusedRotary(fusedRotary).withFusedAttention(fusedAttention).withSkipNorm(skipNorm));
+                                .withFusedRotary(fusedRotary).withFusedAttention(fusedAttention).withSkipNorm(skipNorm)
+                                .withInt8Encoding(int8Encoding));
             }
             double exportS = (System.nanoTime() - t0) / 1e9;
             long disk = Files.size(dst.resolve(OnnxExporter.DATA_FILE)) + Files.size(dst.resolve(OnnxExporter.MODEL_FILE));
@@ -114,7 +121,8 @@ public final class OnnxExportBench {
             try (CausalLM lm = Backends.get("onnxruntime").load(dst, config, LoadOptions.defaults().withThreads(threads))) {
                 double loadS = (System.nanoTime() - t1) / 1e9;
                 double[] speed = speed(lm, runs);
-                System.out.printf("%-7s %10.1f %9.1f %10.1f %10.1f %9d %9d%n", "onnx-" + variant, exportS, loadS,
+                String label = "onnx-" + variant + (precision == Precision.INT8 ? "-" + int8Encoding.id() : "");
+                System.out.printf("%-7s %10.1f %9.1f %10.1f %10.1f %9d %9d%n", label, exportS, loadS,
                         speed[0], speed[1], rssMiB(), disk >> 20);
             }
             if (!keep) {

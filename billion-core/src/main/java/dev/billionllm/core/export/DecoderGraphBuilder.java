@@ -4,16 +4,13 @@ import static dev.billionllm.core.export.OnnxGraph.BOOL;
 import static dev.billionllm.core.export.OnnxGraph.FLOAT;
 import static dev.billionllm.core.export.OnnxGraph.INT32;
 import static dev.billionllm.core.export.OnnxGraph.INT64;
-import static dev.billionllm.core.export.OnnxGraph.INT8;
 import static dev.billionllm.core.export.OnnxGraph.MS_DOMAIN;
-import static dev.billionllm.core.export.OnnxGraph.UINT8;
 
 import dev.billionllm.core.config.Activation;
 import dev.billionllm.core.config.MlpKind;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.NormKind;
 import dev.billionllm.core.export.OnnxGraph.Attr;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -495,47 +492,8 @@ final class DecoderGraphBuilder {
         return g.op("Mul", g.op("Div", x, rms), w);
     }
 
-    /**
-     * {@code x W^T + b} for a Hugging Face weight {@code [n, k]}, stored at {@code precision}.
-     */
+    /** {@code x W^T + b} for a Hugging Face weight {@code [n, k]}, stored at {@code precision}. */
     private String linear(String x, String name, float[] w, float[] bias, int n, int k, Precision precision) {
-        String y;
-        switch (precision) {
-            case FP32: {
-                float[] t = new float[w.length];
-                for (int r = 0; r < n; r++) {
-                    for (int c = 0; c < k; c++) {
-                        t[c * n + r] = w[r * k + c];
-                    }
-                }
-                y = g.op("MatMul", x, g.floats(name + ".weight", new long[] {k, n}, t));
-                break;
-            }
-            case INT8: {
-                WeightQuantizer.Int8 q = WeightQuantizer.int8(w, n, k);
-                String b = g.initializer(name + ".weight_q", INT8, new long[] {k, n}, ByteBuffer.wrap(q.values()));
-                String s = g.floats(name + ".weight_scale", new long[] {n}, q.scales());
-                List<String> in = new ArrayList<>(List.of(x, b, s));
-                if (bias != null) {
-                    in.add("");
-                    in.add(g.floats(name + ".bias", new long[] {n}, bias));
-                }
-                return g.node(MS_DOMAIN, "DynamicQuantizeMatMul", in, 1)[0];
-            }
-            case INT4: {
-                int block = options.blockSize();
-                WeightQuantizer.Int4 q = WeightQuantizer.int4(w, n, k, block);
-                String b = g.initializer(name + ".weight_q4", UINT8, new long[] {n, q.blocks(), block / 2},
-                        ByteBuffer.wrap(q.packed()));
-                String s = g.floats(name + ".weight_scale", new long[] {(long) n * q.blocks()}, q.scales());
-                y = g.node(MS_DOMAIN, "MatMulNBits", List.of(x, b, s), 1, Attr.of("K", (long) k), Attr.of("N", (long) n),
-                        Attr.of("bits", 4L), Attr.of("block_size", (long) block),
-                        Attr.of("accuracy_level", (long) options.accuracyLevel()))[0];
-                break;
-            }
-            default:
-                throw new AssertionError(precision);
-        }
-        return bias == null ? y : g.op("Add", y, g.floats(name + ".bias", new long[] {n}, bias));
+        return LinearNodes.linear(g, options, x, name, w, bias, n, k, precision);
     }
 }

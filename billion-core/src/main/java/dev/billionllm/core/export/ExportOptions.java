@@ -26,9 +26,11 @@ package dev.billionllm.core.export;
  * @param skipNorm RMSNorm after a residual add as {@code com.microsoft.SkipSimplifiedLayerNormalization},
  *     which adds and normalises in one pass (default true); false writes the Add and the
  *     Pow/ReduceMean/Sqrt/Div pattern, which ONNX Runtime fuses only into {@code SimplifiedLayerNormalization}
+ * @param int8Encoding int8 only: how weights are stored (default {@link Int8Encoding#U8}, exact on
+ *     every x86-64 CPU; {@link Int8Encoding#S8} saturates on CPUs without VNNI)
  */
 public record ExportOptions(Precision precision, int blockSize, int accuracyLevel, Precision lmHeadPrecision,
-        boolean fusedRotary, boolean fusedAttention, boolean skipNorm) {
+        boolean fusedRotary, boolean fusedAttention, boolean skipNorm, Int8Encoding int8Encoding) {
 
     /** Default int4 block size. */
     public static final int DEFAULT_BLOCK_SIZE = 32;
@@ -40,6 +42,9 @@ public record ExportOptions(Precision precision, int blockSize, int accuracyLeve
         if (blockSize < 16 || Integer.bitCount(blockSize) != 1) {
             throw new IllegalArgumentException("block size must be a power of two >= 16 (32, 64, 128), got " + blockSize);
         }
+        if (int8Encoding == null) {
+            throw new IllegalArgumentException("int8 encoding must not be null (U8, S7 or S8)");
+        }
         if (accuracyLevel < 0 || accuracyLevel > 4) {
             throw new IllegalArgumentException("accuracy level must be 0..4, got " + accuracyLevel);
         }
@@ -47,49 +52,55 @@ public record ExportOptions(Precision precision, int blockSize, int accuracyLeve
 
     /**
      * fp32, block size {@value #DEFAULT_BLOCK_SIZE}, accuracy level 4, lm_head like the rest, fused
-     * rotary, fused attention, fused skip norm.
+     * rotary, fused attention, fused skip norm, int8 weights as uint8 with zero point 128.
      */
     public static ExportOptions defaults() {
-        return new ExportOptions(Precision.FP32, DEFAULT_BLOCK_SIZE, 4, null, true, true, true);
+        return new ExportOptions(Precision.FP32, DEFAULT_BLOCK_SIZE, 4, null, true, true, true, Int8Encoding.U8);
+    }
+
+    /** How int8 weights are stored ({@link Int8Encoding}). */
+    public ExportOptions withInt8Encoding(Int8Encoding int8Encoding) {
+        return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
+                skipNorm, int8Encoding);
     }
 
     public ExportOptions withPrecision(Precision precision) {
         return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
-                skipNorm);
+                skipNorm, int8Encoding);
     }
 
     public ExportOptions withBlockSize(int blockSize) {
         return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
-                skipNorm);
+                skipNorm, int8Encoding);
     }
 
     public ExportOptions withAccuracyLevel(int accuracyLevel) {
         return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
-                skipNorm);
+                skipNorm, int8Encoding);
     }
 
     /** Keeps the output projection at another precision (e.g. FP32 or INT8 under INT4); null: same. */
     public ExportOptions withLmHeadPrecision(Precision lmHeadPrecision) {
         return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
-                skipNorm);
+                skipNorm, int8Encoding);
     }
 
     /** Fused {@code RotaryEmbedding} (true) or standard operators (false). */
     public ExportOptions withFusedRotary(boolean fusedRotary) {
         return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
-                skipNorm);
+                skipNorm, int8Encoding);
     }
 
     /** {@code GroupQueryAttention} (true) or standard operators with an explicit mask (false). */
     public ExportOptions withFusedAttention(boolean fusedAttention) {
         return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
-                skipNorm);
+                skipNorm, int8Encoding);
     }
 
     /** {@code SkipSimplifiedLayerNormalization} for RMSNorm after a residual add (true) or Add + RMSNorm (false). */
     public ExportOptions withSkipNorm(boolean skipNorm) {
         return new ExportOptions(precision, blockSize, accuracyLevel, lmHeadPrecision, fusedRotary, fusedAttention,
-                skipNorm);
+                skipNorm, int8Encoding);
     }
 
     /** The output projection's effective precision. */

@@ -39,7 +39,7 @@ public final class OnnxExporter {
     /** How the folder was built (JSON). */
     public static final String METADATA_FILE = "billion-export.json";
     /** Bumped whenever the graph changes in a way a user could see. */
-    public static final int BUILDER_VERSION = 2;
+    public static final int BUILDER_VERSION = 3;
     /** Default-domain opset: LayerNormalization needs 17; ONNX Runtime 1.21 supports it. */
     static final long OPSET = 17;
 
@@ -144,6 +144,10 @@ public final class OnnxExporter {
         m.put("fused_rotary", options.fusedRotary());
         m.put("fused_attention", options.fusedAttention());
         m.put("skip_norm", options.skipNorm());
+        if (options.precision() == Precision.INT8 || options.effectiveLmHeadPrecision() == Precision.INT8) {
+            // Absent in exports before builder version 3, which stored full-range int8 (s8).
+            m.put("int8_encoding", options.int8Encoding().id());
+        }
         if (options.precision() == Precision.INT4 || options.effectiveLmHeadPrecision() == Precision.INT4) {
             m.put("int4_block_size", options.blockSize());
             m.put("int4_accuracy_level", options.accuracyLevel());

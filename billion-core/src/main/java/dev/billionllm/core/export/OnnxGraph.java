@@ -159,6 +159,12 @@ final class OnnxGraph implements AutoCloseable {
         });
     }
 
+    /** A uint8 scalar constant, shared between uses. */
+    String uint8Scalar(int value) {
+        return constants.computeIfAbsent("u8_" + value, k -> initializer("const" + constants.size() + "_u8", UINT8,
+                new long[0], ByteBuffer.wrap(new byte[] {(byte) value})));
+    }
+
     /** A float initializer. */
     String floats(String name, long[] dims, float[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -12,10 +12,19 @@ final class WeightQuantizer {
     /**
      * int8 with a scale per output channel.
      *
-     * @param values B for {@code DynamicQuantizeMatMul}: {@code [k, n]} (transposed), in [-127, 127]
-     * @param scales {@code [n]}: value = q * scale
+     * @param values B for {@code DynamicQuantizeMatMul}: {@code [k, n]} (transposed); signed levels
+     *     in [-maxLevel, maxLevel], or for {@link Int8Encoding#U8} unsigned bytes {@code level + 128}
+     * @param scales {@code [n]}: value = level * scale
+     * @param encoding how the levels are stored
      */
-    record Int8(byte[] values, float[] scales) {}
+    record Int8(byte[] values, float[] scales, Int8Encoding encoding) {
+
+        /** The stored level of row {@code row}, column {@code col} of {@code [n, k]}, without zero point. */
+        int level(int row, int col, int n) {
+            int b = values[col * n + row];
+            return encoding == Int8Encoding.U8 ? (b & 0xFF) - 128 : b;
+        }
+    }
 
     /**
      * 4-bit blocks as {@code MatMulNBits} reads them.
@@ -26,8 +35,15 @@ final class WeightQuantizer {
      */
     record Int4(byte[] packed, float[] scales, int blocks) {}
 
+    /** {@link #int8(float[], int, int, Int8Encoding)} with the portable default, {@link Int8Encoding#U8}. */
     static Int8 int8(float[] w, int n, int k) {
+        return int8(w, n, k, Int8Encoding.U8);
+    }
+
+    static Int8 int8(float[] w, int n, int k, Int8Encoding encoding) {
         checkSize(w, n, k);
+        int maxLevel = encoding.maxLevel();
+        int offset = encoding == Int8Encoding.U8 ? 128 : 0;
         byte[] q = new byte[n * k];
         float[] scales = new float[n];
         for (int row = 0; row < n; row++) {
@@ -35,15 +51,15 @@ final class WeightQuantizer {
             for (int c = 0; c < k; c++) {
                 max = Math.max(max, Math.abs(w[row * k + c]));
             }
-            float scale = max / 127f;
+            float scale = max / maxLevel;
             scales[row] = scale;
             float inv = scale == 0 ? 0 : 1 / scale;
             for (int c = 0; c < k; c++) {
                 int v = Math.round(w[row * k + c] * inv);
-                q[c * n + row] = (byte) Math.max(-127, Math.min(127, v));
+                q[c * n + row] = (byte) (Math.max(-maxLevel, Math.min(maxLevel, v)) + offset);
             }
         }
-        return new Int8(q, scales);
+        return new Int8(q, scales, encoding);
     }
 
     static Int4 int4(float[] w, int n, int k, int blockSize) {
@@ -107,7 +123,7 @@ final class WeightQuantizer {
         float[] w = new float[n * k];
         for (int row = 0; row < n; row++) {
             for (int c = 0; c < k; c++) {
-                w[row * k + c] = q.values()[c * n + row] * q.scales()[row];
+                w[row * k + c] = q.level(row, c, n) * q.scales()[row];
             }
         }
         return w;

@@ -159,7 +159,8 @@ class OnnxExporterTest {
                 + "greedy tokens equal to the goldens before the first difference: %d of %d%n",
                 fixture, precision, worst, range, agree, total);
         // Loose bounds: quantisation noise, not a broken graph (which gives errors near the logit range).
-        assertThat(worst).isLessThan(range * (precision == Precision.INT8 ? 0.2 : 0.5));
+        // int8 is 0.09-0.32 with weights exact on every CPU (U8); saturating kernels gave 1.6-2.6.
+        assertThat(worst).isLessThan(range * (precision == Precision.INT8 ? 0.08 : 0.5));
         assertThat(agree).isGreaterThan(0);
     }
 

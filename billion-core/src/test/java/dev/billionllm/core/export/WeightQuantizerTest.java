@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Round trips and the exact bit layouts ONNX Runtime reads. */
 class WeightQuantizerTest {
@@ -18,12 +20,15 @@ class WeightQuantizerTest {
         return v;
     }
 
-    @Test
-    void int8IsTransposedWithPerRowScalesAndHalfAStepOfError() {
+    @ParameterizedTest
+    @EnumSource(Int8Encoding.class)
+    void int8IsTransposedWithPerRowScalesAndHalfAStepOfError(Int8Encoding encoding) {
         int n = 5;
         int k = 7;
         float[] w = random(n * k, 1);
-        WeightQuantizer.Int8 q = WeightQuantizer.int8(w, n, k);
+        WeightQuantizer.Int8 q = WeightQuantizer.int8(w, n, k, encoding);
+        int maxLevel = encoding == Int8Encoding.S7 ? 63 : 127;
+        int zeroPoint = encoding == Int8Encoding.U8 ? 128 : 0;
         assertThat(q.values()).hasSize(n * k);
         assertThat(q.scales()).hasSize(n);
         float[] back = WeightQuantizer.dequantize(q, n, k);
@@ -32,11 +37,13 @@ class WeightQuantizerTest {
             for (int c = 0; c < k; c++) {
                 max = Math.max(max, Math.abs(w[r * k + c]));
             }
-            assertThat(q.scales()[r]).isEqualTo(max / 127f);
+            assertThat(q.scales()[r]).isEqualTo(max / maxLevel);
             for (int c = 0; c < k; c++) {
                 assertThat(Math.abs(back[r * k + c] - w[r * k + c])).isLessThanOrEqualTo(q.scales()[r] / 2 * 1.0001f);
                 // B is [k, n] for DynamicQuantizeMatMul.
-                assertThat(q.values()[c * n + r]).isEqualTo((byte) Math.round(w[r * k + c] / q.scales()[r]));
+                int level = Math.round(w[r * k + c] / q.scales()[r]);
+                assertThat(Math.abs(level)).isLessThanOrEqualTo(maxLevel);
+                assertThat(q.values()[c * n + r]).isEqualTo((byte) (level + zeroPoint));
             }
         }
     }

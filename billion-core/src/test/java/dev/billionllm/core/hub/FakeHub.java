@@ -73,6 +73,8 @@ final class FakeHub implements AutoCloseable {
     volatile boolean ignoreRange;
     final AtomicInteger serverErrorsLeft = new AtomicInteger();
     final AtomicInteger stallsLeft = new AtomicInteger();
+    /** How long a stalled response hangs: far beyond any read timeout a test sets, so only a watchdog ends it early. */
+    static final long STALL_MILLIS = 20_000;
 
     FakeHub() throws IOException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
@@ -309,7 +311,7 @@ final class FakeHub implements AutoCloseable {
             out.write(data, (int) start, (int) Math.min(1000, length / 2));
             out.flush();
             try {
-                Thread.sleep(3000);
+                Thread.sleep(STALL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

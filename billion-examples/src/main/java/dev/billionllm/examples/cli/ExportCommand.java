@@ -1,6 +1,7 @@
 package dev.billionllm.examples.cli;
 
 import dev.billionllm.core.export.ExportOptions;
+import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.export.Precision;
 import java.nio.file.Path;
@@ -44,6 +45,13 @@ final class ExportCommand implements Callable<Integer> {
             description = "Precision of the output projection (default: same as --precision).")
     Precision lmHeadPrecision;
 
+    @Option(names = "--int8-encoding", paramLabel = "E", defaultValue = "u8",
+            converter = Int8EncodingConverter.class,
+            description = "How int8 weights are stored: u8 (uint8 with zero point 128, exact on every x86-64 CPU), "
+                    + "s7 (int8 in [-63, 63]: exact everywhere, half the resolution) or s8 (full-range int8: "
+                    + "saturates on CPUs without VNNI) (default: ${DEFAULT-VALUE}).")
+    Int8Encoding int8Encoding;
+
     @Option(names = "--standard-attention",
             description = "Attention with standard operators and an explicit mask instead of ONNX Runtime's "
                     + "GroupQueryAttention (slower prefill; needed only for batches where several rows each add "
@@ -55,12 +63,20 @@ final class ExportCommand implements Callable<Integer> {
         Path source = ModelResolver.resolve(model, cli.err);
         ExportOptions options = ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
                 .withAccuracyLevel(accuracyLevel).withLmHeadPrecision(lmHeadPrecision)
-                .withFusedAttention(!standardAttention);
+                .withFusedAttention(!standardAttention).withInt8Encoding(int8Encoding);
         long start = System.nanoTime();
         Map<String, Object> metadata = OnnxExporter.export(source, output, options);
         cli.out.println(output);
         cli.err.printf("[exported %s to %s as %s in %.1f s: %s]%n", source.getFileName(), output, precision,
                 (System.nanoTime() - start) / 1e9, metadata);
         return 0;
+    }
+
+    /** u8 / s7 / s8 in any case. */
+    static final class Int8EncodingConverter implements picocli.CommandLine.ITypeConverter<Int8Encoding> {
+        @Override
+        public Int8Encoding convert(String value) {
+            return Int8Encoding.of(value);
+        }
     }
 }

@@ -111,6 +111,7 @@ public final class OnnxBackend implements Backend {
             // The path (not bytes) lets ORT find external data files (*.onnx_data) next to the model.
             session = env.createSession(file.toString(), so);
             OnnxLayout layout = OnnxLayout.read(file, config, session.getInputInfo(), session.getOutputInfo());
+            LegacyInt8Check.warnOnce(file, session.getMetadata().getCustomMetadata());
             int usable = options.usableVocabSize() > 0 ? options.usableVocabSize() : config.vocabSize();
             if (usable > config.vocabSize()) {
                 throw new IllegalArgumentException("usableVocabSize " + usable + " exceeds vocab_size "
