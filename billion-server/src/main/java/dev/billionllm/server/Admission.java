@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * overload shows up as a fast, retryable error instead of a growing latency. Thread-safe.
  */
 final class Admission {
-    private final int maxConcurrency;
     private final int queueSize;
     private final Semaphore slots;
     private final AtomicInteger queued = new AtomicInteger();
@@ -18,7 +17,6 @@ final class Admission {
     private volatile boolean closing;
 
     Admission(int maxConcurrency, int queueSize) {
-        this.maxConcurrency = maxConcurrency;
         this.queueSize = queueSize;
         this.slots = new Semaphore(maxConcurrency, true);
     }
@@ -32,32 +30,41 @@ final class Admission {
         if (closing) {
             throw ApiError.shuttingDown();
         }
-        if (!slots.tryAcquire()) {
-            if (queued.incrementAndGet() > queueSize) {
-                queued.decrementAndGet();
-                throw ApiError.queueFull(running.get(), queueSize);
+        try {
+            // the timed form honours the semaphore's fairness: a newcomer does not overtake the queue
+            if (!slots.tryAcquire(0, TimeUnit.MILLISECONDS)) {
+                waitInQueue();
             }
-            try {
-                // poll so that a shutdown also reaches requests still waiting in the queue
-                while (!slots.tryAcquire(50, TimeUnit.MILLISECONDS)) {
-                    if (closing) {
-                        throw ApiError.shuttingDown();
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw ApiError.shuttingDown();
-            } finally {
-                queued.decrementAndGet();
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiError.shuttingDown();
+        }
+        if (closing) {
+            // close() released permits to wake the queue; pass ours on to the next waiter
+            slots.release();
+            throw ApiError.shuttingDown();
         }
         running.incrementAndGet();
         return new Slot();
     }
 
+    private void waitInQueue() throws InterruptedException {
+        if (queued.incrementAndGet() > queueSize) {
+            queued.decrementAndGet();
+            throw ApiError.queueFull(running.get(), queueSize);
+        }
+        try {
+            slots.acquire();
+        } finally {
+            queued.decrementAndGet();
+        }
+    }
+
     /** Refuses new and queued requests from now on (503). */
     void close() {
         closing = true;
+        // wake the waiters: each sees closing, answers 503 and hands its permit to the next
+        slots.release();
     }
 
     int running() {
@@ -66,10 +73,6 @@ final class Admission {
 
     int queued() {
         return queued.get();
-    }
-
-    int maxConcurrency() {
-        return maxConcurrency;
     }
 
     /** One held generation slot. */

@@ -325,10 +325,6 @@ public final class BillionServer implements AutoCloseable {
         return metrics.render(admission.running(), admission.queued(), System.currentTimeMillis());
     }
 
-    ServerMetrics metrics() {
-        return metrics;
-    }
-
     /** Builds and starts a {@link BillionServer}. */
     public static final class Builder {
         /** Default of {@link #optHost}: loopback only, so a server is never exposed by accident. */

@@ -11,7 +11,7 @@ import dev.billionllm.core.generate.CancellationToken;
 import dev.billionllm.core.generate.FinishReason;
 import dev.billionllm.core.generate.GenerationResult;
 import dev.billionllm.core.generate.Prompt;
-import dev.billionllm.core.generate.TokenEvent;
+import dev.billionllm.core.generate.TokenListener;
 import dev.billionllm.core.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -148,12 +148,6 @@ final class CompletionResponder {
         log.completionTokens = r.tokenIds().size();
         log.finish = r.finishReason().name().toLowerCase(Locale.ROOT);
         return r;
-    }
-
-    /** The token callback of this class; unlike {@code generate.TokenListener} it may throw IOException-free. */
-    @FunctionalInterface
-    private interface TokenListener {
-        void onToken(TokenEvent e);
     }
 
     private JsonObject chunk(JsonObject delta, JsonElement logprobs, String finishReason) {

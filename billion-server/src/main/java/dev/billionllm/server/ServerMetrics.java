@@ -58,10 +58,6 @@ final class ServerMetrics {
         cancelled.increment();
     }
 
-    long cancelledCount() {
-        return cancelled.sum();
-    }
-
     void timeToFirstToken(double seconds) {
         int b = 0;
         while (b < TTFT_BUCKETS.length && seconds > TTFT_BUCKETS[b]) {

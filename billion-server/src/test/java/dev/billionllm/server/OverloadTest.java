@@ -72,17 +72,23 @@ class OverloadTest {
     }
 
     @Test
-    void closeCancelsRunningGenerationsAfterTheGrace() throws Exception {
+    void closeCancelsRunningGenerationsAfterTheGraceAndRefusesTheQueue() throws Exception {
         BillionServer server = ServerTestSupport.start(model, new ConcurrentLinkedQueue<>(),
-                b -> b.optMaxTokensCap(LONG).optShutdownGrace(Duration.ZERO));
+                b -> b.optMaxTokensCap(LONG).optShutdownGrace(Duration.ZERO).optMaxConcurrency(1).optQueueSize(1));
         RawStream running = RawStream.open(server, longStream());
         running.awaitFirstEvent();
         CompletableFuture<String> rest = CompletableFuture.supplyAsync(running::readAll);
+        CompletableFuture<HttpResponse<String>> queued = CompletableFuture.supplyAsync(
+                () -> ServerTestSupport.post(server, "/v1/chat/completions", longStream()));
+        await(() -> ServerTestSupport.metric(server, "billion_queue_depth") == 1, "a request in the queue");
         long t0 = System.nanoTime();
         server.close();
         assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(30));
         String tail = rest.get(30, TimeUnit.SECONDS);
         assertThat(tail).contains("\"finish_reason\":\"cancelled\"").contains("data: [DONE]");
+        HttpResponse<String> refused = queued.get(30, TimeUnit.SECONDS);
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
         running.close();
     }
 
