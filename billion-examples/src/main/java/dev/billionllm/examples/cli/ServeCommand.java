@@ -1,7 +1,6 @@
 package dev.billionllm.examples.cli;
 
 import dev.billionllm.core.Model;
-import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.server.BillionServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -129,11 +128,17 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** The one place serve loads a model (switch to the library's single entry point once it exists). */
+    /**
+     * Loads one model exactly as every other command does ({@link ModelOptions#load}); only the
+     * model list differs, because serve takes several {@code -m} and ModelOptions one.
+     */
     private Model load(String reference) {
-        Path folder = ModelResolver.resolve(reference, cli.err);
-        LoadOptions options = LoadOptions.defaults().withDevice(device).withThreads(threads).withVariant(variant);
-        return Model.load(folder, backend, options);
+        ModelOptions loader = new ModelOptions();
+        loader.backend = backend;
+        loader.device = device;
+        loader.threads = threads;
+        loader.variant = variant;
+        return loader.load(reference, cli.err);
     }
 
     /** What clients pass as "model": the reference as typed, or the folder name for a path. */
