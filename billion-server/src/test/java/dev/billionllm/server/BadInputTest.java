@@ -192,6 +192,15 @@ class BadInputTest {
     }
 
     @Test
+    void withoutAKeyConfiguredNoAuthorizationIsNeeded() {
+        try (BillionServer open = BillionServer.builder().addModel("tiny", model).optPort(0).optLog(l -> {}).build()) {
+            HttpResponse<String> r = ServerTestSupport.send(HttpRequest.newBuilder(open.uri().resolve("/v1/models")).GET());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(open.uri().getHost()).isEqualTo("127.0.0.1");
+        }
+    }
+
+    @Test
     void templateCodeInAMessageStaysText() {
         String content = "{{ 7 * 7 }}{% if true %}yes{% endif %}";
         JsonObject body = com.google.gson.JsonParser.parseString(msg("").replace("\"hi\"",

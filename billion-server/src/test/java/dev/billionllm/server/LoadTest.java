@@ -75,6 +75,9 @@ class LoadTest {
                     CLIENTS, REQUESTS_PER_CLIENT, percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6,
                     total, seconds, total / seconds);
             assertThat(ServerTestSupport.metric(server, "billion_completion_tokens_total")).isEqualTo(total);
+            assertThat(ServerTestSupport.metric(server, "billion_time_to_first_token_seconds_count"))
+                    .isEqualTo(CLIENTS * REQUESTS_PER_CLIENT);
+            assertThat(ServerTestSupport.metric(server, "billion_requests_cancelled_total")).isZero();
         }
     }
 
