@@ -199,6 +199,25 @@ class OpenAiClientsTest {
     }
 
     @Test
+    void streamedLogprobsComeWithTheirTokens() {
+        HttpResponse<String> r = ServerTestSupport.post(server, "/v1/chat/completions",
+                "{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}],\"max_tokens\":6,"
+                        + "\"temperature\":0,\"logprobs\":true,\"stream\":true,\"ignore_eos\":true}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        int entries = 0;
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith("data: {")) {
+                JsonObject choice = com.google.gson.JsonParser.parseString(line.substring(6)).getAsJsonObject()
+                        .getAsJsonArray("choices").get(0).getAsJsonObject();
+                if (choice.get("logprobs").isJsonObject()) {
+                    entries += choice.getAsJsonObject("logprobs").getAsJsonArray("content").size();
+                }
+            }
+        }
+        assertThat(entries).isEqualTo(6);
+    }
+
+    @Test
     void completionLogprobsHaveOneEntryPerToken() {
         HttpResponse<String> r = ServerTestSupport.post(server, "/v1/completions",
                 "{\"model\":\"tiny\",\"prompt\":\"the cat\",\"max_tokens\":5,\"temperature\":0,\"logprobs\":2,"
