@@ -53,6 +53,7 @@ class QuantizedPerplexityTest {
         Map<String, Double> kl = new LinkedHashMap<>();
         List<ExportOptions> variants = List.of(ExportOptions.defaults(),
                 ExportOptions.defaults().withPrecision(Precision.INT8),
+                ExportOptions.defaults().withPrecision(Precision.INT8).withInt8Encoding(Int8Encoding.S7),
                 ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(32),
                 ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(64),
                 ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(128),
@@ -62,6 +63,7 @@ class QuantizedPerplexityTest {
         for (ExportOptions options : variants) {
             Precision p = options.precision();
             String name = p + (p == Precision.INT4 ? " block " + options.blockSize() : "")
+                    + (p == Precision.INT8 && options.int8Encoding() != Int8Encoding.U8 ? " " + options.int8Encoding().id() : "")
                     + (options.lmHeadPrecision() != null ? " lm_head " + options.lmHeadPrecision() : "");
             Path dst = tmp.resolve(name.replace(' ', '_'));
             OnnxExporter.export(src, dst, options);
