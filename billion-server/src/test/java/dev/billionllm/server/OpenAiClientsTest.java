@@ -180,9 +180,7 @@ class OpenAiClientsTest {
         HttpResponse<String> r = ServerTestSupport.post(server, "/v1/chat/completions",
                 "{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}],\"max_tokens\":8,"
                         + "\"temperature\":0,\"logprobs\":true,\"top_logprobs\":3}");
-        assertThat(r.statusCode()).isEqualTo(200);
-        JsonArray content = ServerTestSupport.json(r).getAsJsonArray("choices").get(0).getAsJsonObject()
-                .getAsJsonObject("logprobs").getAsJsonArray("content");
+        JsonArray content = ServerTestSupport.firstChoice(r).getAsJsonObject("logprobs").getAsJsonArray("content");
         GenerationResult expected = ServerTestSupport.greedyChat(model, USER, 8);
         assertThat(content).hasSize(expected.tokenIds().size());
         for (int i = 0; i < content.size(); i++) {
@@ -222,9 +220,7 @@ class OpenAiClientsTest {
         HttpResponse<String> r = ServerTestSupport.post(server, "/v1/completions",
                 "{\"model\":\"tiny\",\"prompt\":\"the cat\",\"max_tokens\":5,\"temperature\":0,\"logprobs\":2,"
                         + "\"ignore_eos\":true}");
-        assertThat(r.statusCode()).isEqualTo(200);
-        JsonObject lp = ServerTestSupport.json(r).getAsJsonArray("choices").get(0).getAsJsonObject()
-                .getAsJsonObject("logprobs");
+        JsonObject lp = ServerTestSupport.firstChoice(r).getAsJsonObject("logprobs");
         assertThat(lp.getAsJsonArray("tokens")).hasSize(5);
         assertThat(lp.getAsJsonArray("token_logprobs")).hasSize(5);
         assertThat(lp.getAsJsonArray("top_logprobs").get(0).getAsJsonObject().size()).isBetween(1, 2);
@@ -237,7 +233,7 @@ class OpenAiClientsTest {
         HttpResponse<String> r = ServerTestSupport.post(server, "/v1/chat/completions",
                 "{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}],\"max_tokens\":24,"
                         + "\"temperature\":0,\"stop\":[" + CompletionResponder.GSON.toJson(stop) + "]}");
-        JsonObject choice = ServerTestSupport.json(r).getAsJsonArray("choices").get(0).getAsJsonObject();
+        JsonObject choice = ServerTestSupport.firstChoice(r);
         assertThat(choice.get("finish_reason").getAsString()).isEqualTo("stop");
         assertThat(choice.getAsJsonObject("message").get("content").getAsString())
                 .isEqualTo(full.substring(0, full.indexOf(stop)));
@@ -247,10 +243,10 @@ class OpenAiClientsTest {
     void seededSamplingIsRepeatable() {
         String body = "{\"model\":\"tiny\",\"prompt\":\"the\",\"max_tokens\":16,\"temperature\":1.0,\"top_p\":0.9,"
                 + "\"top_k\":20,\"min_p\":0.01,\"repetition_penalty\":1.1,\"seed\":7}";
-        String a = ServerTestSupport.json(ServerTestSupport.post(server, "/v1/completions", body))
-                .getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString();
-        String b = ServerTestSupport.json(ServerTestSupport.post(server, "/v1/completions", body))
-                .getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString();
+        String a = ServerTestSupport.firstChoice(ServerTestSupport.post(server, "/v1/completions", body))
+                .get("text").getAsString();
+        String b = ServerTestSupport.firstChoice(ServerTestSupport.post(server, "/v1/completions", body))
+                .get("text").getAsString();
         assertThat(a).isEqualTo(b);
     }
 

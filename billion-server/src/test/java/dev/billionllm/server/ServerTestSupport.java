@@ -89,6 +89,14 @@ final class ServerTestSupport {
         return JsonParser.parseString(r.body()).getAsJsonObject();
     }
 
+    /** {@code choices[0]} of a 200 answer. */
+    static JsonObject firstChoice(HttpResponse<String> r) {
+        if (r.statusCode() != 200) {
+            throw new AssertionError("HTTP " + r.statusCode() + ": " + r.body());
+        }
+        return json(r).getAsJsonArray("choices").get(0).getAsJsonObject();
+    }
+
     static URI v1(BillionServer server) {
         return server.uri().resolve("/v1");
     }
