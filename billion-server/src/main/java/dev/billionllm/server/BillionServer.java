@@ -138,6 +138,13 @@ public final class BillionServer implements AutoCloseable {
             sleep(20);
         }
         http.stop(0);
+        // let the handlers write their last bytes and log lines before we say we are closed
+        executor.shutdown();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         executor.shutdownNow();
         synchronized (closeLock) {
             closed = true;
