@@ -1,5 +1,7 @@
 package dev.billionllm.bench.export;
 
+import dev.billionllm.core.arch.Parameter;
+import dev.billionllm.core.arch.ParameterLayout;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.io.safetensors.DType;
 import dev.billionllm.core.io.safetensors.TensorInfo;
@@ -19,26 +21,11 @@ public final class RandomLlamaWeights implements TensorSource {
     private final Map<String, long[]> shapes = new LinkedHashMap<>();
 
     public RandomLlamaWeights(ModelConfig c) {
-        long h = c.hiddenSize();
-        long q = (long) c.numAttentionHeads() * c.headDim();
-        long kv = (long) c.numKeyValueHeads() * c.headDim();
-        long i = c.intermediateSize();
-        shapes.put("model.embed_tokens.weight", new long[] {c.vocabSize(), h});
-        for (int l = 0; l < c.numHiddenLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            shapes.put(p + "input_layernorm.weight", new long[] {h});
-            shapes.put(p + "post_attention_layernorm.weight", new long[] {h});
-            shapes.put(p + "self_attn.q_proj.weight", new long[] {q, h});
-            shapes.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
-            shapes.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
-            shapes.put(p + "self_attn.o_proj.weight", new long[] {h, q});
-            shapes.put(p + "mlp.gate_proj.weight", new long[] {i, h});
-            shapes.put(p + "mlp.up_proj.weight", new long[] {i, h});
-            shapes.put(p + "mlp.down_proj.weight", new long[] {h, i});
-        }
-        shapes.put("model.norm.weight", new long[] {h});
-        if (!c.tieWordEmbeddings()) {
-            shapes.put("lm_head.weight", new long[] {c.vocabSize(), h});
+        // Names and shapes from the description both backends load (arch.ParameterLayout).
+        for (Parameter p : new ParameterLayout(c).all()) {
+            for (Parameter.Part part : p.parts()) {
+                shapes.put(part.tensor(), part.shape());
+            }
         }
     }
 

@@ -8,6 +8,11 @@ public enum Activation {
     /** The tanh approximation ("gelu_new", "gelu_pytorch_tanh"). */
     GELU_TANH;
 
+    /** The {@code hidden_act} values {@link #fromHiddenAct} knows, for error messages. */
+    public static String supportedNames() {
+        return "silu, swish, gelu, gelu_new, gelu_pytorch_tanh, gelu_fast";
+    }
+
     /** Maps a {@code hidden_act} value; null when unknown. */
     public static Activation fromHiddenAct(String name) {
         switch (name) {

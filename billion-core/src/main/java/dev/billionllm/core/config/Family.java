@@ -3,11 +3,17 @@ package dev.billionllm.core.config;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-/** The architecture families billion-llm implements, by their Hugging Face {@code model_type}. */
+/**
+ * The architecture families billion-llm implements, by their Hugging Face {@code model_type}. A
+ * family is only a name: what it is (switches, tensor names) is a row of data in
+ * {@link dev.billionllm.core.arch.Architectures}.
+ */
 public enum Family {
     LLAMA("llama"),
     STABLELM("stablelm"),
-    GPT_NEOX("gpt_neox");
+    GPT_NEOX("gpt_neox"),
+    /** Qwen2 / Qwen2.5: llama with q/k/v biases (and usually tied embeddings). */
+    QWEN2("qwen2");
 
     private final String modelType;
 

@@ -1,12 +1,16 @@
 package dev.billionllm.core.config;
 
+import dev.billionllm.core.arch.Architecture;
+import dev.billionllm.core.arch.Architectures;
 import java.util.List;
 
 /**
  * The architecture of a decoder-only model, normalised from config.json across families and
- * transformers versions. Families differ only through these fields; the math is shared.
+ * transformers versions. Families differ only through these fields and the {@link Architecture}
+ * (tensor names, fused layouts); the math is shared.
  *
- * @param family architecture family ({@code model_type})
+ * @param architecture how this model's family is read and laid out (its {@code model_type}, its
+ *     built-in family, tensor names)
  * @param vocabSize rows of the embedding matrix (may be padded past the tokenizer)
  * @param hiddenSize model width
  * @param intermediateSize MLP width
@@ -33,7 +37,7 @@ import java.util.List;
  * @param torchDtype dtype the checkpoint was saved in ("float32", "bfloat16", "float16")
  */
 public record ModelConfig(
-        Family family,
+        Architecture architecture,
         int vocabSize,
         int hiddenSize,
         int intermediateSize,
@@ -61,6 +65,13 @@ public record ModelConfig(
 
     public ModelConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
+        require(architecture != null, "architecture must not be null");
+        // The resolved switches the architecture fixes must agree with it: the backends read the
+        // layout from the architecture and the switches from here.
+        require(normKind == architecture.normKind() && mlpKind == architecture.mlpKind()
+                        && qkvFused == (architecture.qkvLayout() == Architecture.QkvLayout.PER_HEAD_INTERLEAVED),
+                "norm kind, MLP kind and q/k/v fusion (" + normKind + ", " + mlpKind + ", " + qkvFused
+                        + ") contradict the " + architecture.modelType() + " architecture");
         require(vocabSize > 0, "vocab_size must be > 0, got " + vocabSize);
         require(hiddenSize > 0, "hidden_size must be > 0, got " + hiddenSize);
         require(intermediateSize > 0, "intermediate_size must be > 0, got " + intermediateSize);
@@ -75,6 +86,28 @@ public record ModelConfig(
         require(rope.rotaryDim(headDim) % 2 == 0,
                 "rotary dimensions (head_dim " + headDim + " x partial_rotary_factor "
                         + rope.partialRotaryFactor() + ") must be even");
+    }
+
+    /** A model of a built-in family with that family's tensor names. */
+    public ModelConfig(Family family, int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
+            int numAttentionHeads, int numKeyValueHeads, int headDim, int maxPositionEmbeddings, NormKind normKind,
+            double normEps, MlpKind mlpKind, Activation activation, RopeConfig rope, boolean qkvBias,
+            boolean outputBias, boolean mlpBias, boolean qkvFused, boolean qkNorm, boolean parallelResidual,
+            boolean tieWordEmbeddings, int bosTokenId, List<Integer> eosTokenIds, int padTokenId, String torchDtype) {
+        this(Architectures.builtIn(family), vocabSize, hiddenSize, intermediateSize, numHiddenLayers,
+                numAttentionHeads, numKeyValueHeads, headDim, maxPositionEmbeddings, normKind, normEps, mlpKind,
+                activation, rope, qkvBias, outputBias, mlpBias, qkvFused, qkNorm, parallelResidual,
+                tieWordEmbeddings, bosTokenId, eosTokenIds, padTokenId, torchDtype);
+    }
+
+    /** The built-in family this model is (or, for a declared {@code model_type}, was declared like). */
+    public Family family() {
+        return architecture.family();
+    }
+
+    /** config.json's {@code model_type}. */
+    public String modelType() {
+        return architecture.modelType();
     }
 
     private static void require(boolean ok, String message) {

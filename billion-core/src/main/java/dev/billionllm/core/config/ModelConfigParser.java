@@ -7,6 +7,9 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.UnsupportedModelException;
+import dev.billionllm.core.arch.Architecture;
+import dev.billionllm.core.arch.ArchitectureDeclaration;
+import dev.billionllm.core.arch.Architectures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,41 +57,61 @@ public final class ModelConfigParser {
     }
 
     /**
-     * Parses a config.json object.
+     * Parses a config.json object of a built-in family, or of a {@code model_type} the object itself
+     * declares under {@value ArchitectureDeclaration#CONFIG_KEY}.
      *
      * @param json the parsed object
      * @param source file name for error messages
      */
     public static ModelConfig parse(JsonObject json, String source) {
+        return parse(json, source, null);
+    }
+
+    /**
+     * Parses {@code config.json} in a model folder (or the file itself), with an architecture
+     * declared elsewhere (a spec file's {@code "architecture"}) for its {@code model_type}.
+     *
+     * @param declared used when its {@code model_type} is the config's; null for none
+     */
+    public static ModelConfig parse(Path path, Architecture declared) {
+        Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
+        return parse(readJson(file), file.toString(), declared);
+    }
+
+    /**
+     * Parses a config.json object. Every key name and default comes from the model's
+     * {@link Architecture}: {@code declared} when it describes this {@code model_type}, else a
+     * declaration inside the object, else the built-in family of that {@code model_type}.
+     *
+     * @param declared an architecture declared elsewhere, or null
+     */
+    public static ModelConfig parse(JsonObject json, String source, Architecture declared) {
         Fields f = new Fields(json, source);
         String modelType = f.string("model_type", null);
         if (modelType == null) {
             throw new ConfigException(source + ": missing field \"model_type\" (supported: "
                     + Family.supported() + ")");
         }
-        Family family = Family.fromModelType(modelType);
-        if (family == null) {
-            throw new UnsupportedModelException(source + ": model_type \"" + modelType
-                    + "\" is not supported; supported model types: " + Family.supported());
-        }
+        Architecture arch = architecture(f, modelType, declared);
+        refuseInexpressibleFeatures(f);
         int hidden = f.requiredInt("hidden_size");
         int heads = f.requiredInt("num_attention_heads");
         if (heads <= 0) {
             // Checked here, before hidden / heads below would divide by zero.
             throw new ConfigException(source + ": field \"num_attention_heads\" must be > 0, got " + heads);
         }
-        int kvHeads = f.integer("num_key_value_heads", heads);
+        int kvHeads = arch.kvHeadsKey() == null ? heads : f.integer(arch.kvHeadsKey(), heads);
         int headDim = f.integer("head_dim", hidden / heads);
         // "head_dim": null (transformers 5 writes it for some models) counts as absent.
         if (!f.has("head_dim") && hidden % heads != 0) {
             throw new ConfigException(source + ": hidden_size " + hidden
                     + " is not divisible by num_attention_heads " + heads + " and head_dim is not given");
         }
-        String hiddenAct = f.string("hidden_act", family == Family.GPT_NEOX ? "gelu" : "silu");
+        String hiddenAct = text(f, arch.hiddenAct());
         Activation activation = Activation.fromHiddenAct(hiddenAct);
         if (activation == null) {
             throw new UnsupportedModelException(source + ": hidden_act \"" + hiddenAct
-                    + "\" is not supported; supported: silu, gelu, gelu_new, gelu_pytorch_tanh");
+                    + "\" is not supported; supported: " + Activation.supportedNames());
         }
         String dtype = f.string("dtype", f.string("torch_dtype", "float32"));
         List<Integer> eos = f.intList("eos_token_id");
@@ -98,45 +121,80 @@ public final class ModelConfigParser {
         int inter = f.requiredInt("intermediate_size");
         int layers = f.requiredInt("num_hidden_layers");
         int maxPos = f.integer("max_position_embeddings", 2048);
-        boolean tie = f.bool("tie_word_embeddings", false);
-
         try {
-            switch (family) {
-                case LLAMA: {
-                    boolean attnBias = f.bool("attention_bias", false);
-                    return new ModelConfig(family, vocab, hidden, inter, layers, heads, kvHeads, headDim, maxPos,
-                            NormKind.RMS_NORM, f.number("rms_norm_eps", 1e-6), MlpKind.GATED, activation,
-                            rope(f, 10000.0, 1.0, "rope_theta", null), attnBias, attnBias,
-                            f.bool("mlp_bias", false), false, false, false, tie, bos, eos, pad, dtype);
-                }
-                case STABLELM:
-                    return new ModelConfig(family, vocab, hidden, inter, layers, heads, kvHeads, headDim, maxPos,
-                            NormKind.LAYER_NORM, f.number("layer_norm_eps", 1e-5), MlpKind.GATED, activation,
-                            rope(f, 10000.0, 0.25, "rope_theta", "partial_rotary_factor"),
-                            f.bool("use_qkv_bias", false), false, false, false, f.bool("qk_layernorm", false),
-                            f.bool("use_parallel_residual", false), tie, bos, eos, pad, dtype);
-                case GPT_NEOX: {
-                    boolean attnBias = f.bool("attention_bias", true);
-                    // GPT-NeoX keeps all heads for k and v; num_key_value_heads is not a NeoX key.
-                    return new ModelConfig(family, vocab, hidden, inter, layers, heads, heads, headDim, maxPos,
-                            NormKind.LAYER_NORM, f.number("layer_norm_eps", 1e-5), MlpKind.PLAIN, activation,
-                            rope(f, 10000.0, 0.25, "rotary_emb_base", "rotary_pct"), attnBias, attnBias, true,
-                            true, false, f.bool("use_parallel_residual", true), tie, bos, eos, pad, dtype);
-                }
-                default:
-                    throw new AssertionError(family);
-            }
+            return new ModelConfig(arch, vocab, hidden, inter, layers, heads, kvHeads, headDim, maxPos,
+                    arch.normKind(), value(f, arch.normEps()), arch.mlpKind(), activation, rope(f, arch),
+                    flag(f, arch.qkvBias()), flag(f, arch.outputBias()), flag(f, arch.mlpBias()),
+                    arch.qkvLayout() == Architecture.QkvLayout.PER_HEAD_INTERLEAVED, flag(f, arch.qkNorm()),
+                    flag(f, arch.parallelResidual()), flag(f, arch.tieWordEmbeddings()), bos, eos, pad, dtype);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(source + ": " + e.getMessage(), e);
         }
     }
 
+    /** The architecture that describes {@code modelType}: declared elsewhere, declared inside, or built in. */
+    private static Architecture architecture(Fields f, String modelType, Architecture declared) {
+        if (declared != null && declared.modelType().equals(modelType)) {
+            return declared;
+        }
+        JsonObject inside = f.object(ArchitectureDeclaration.CONFIG_KEY);
+        if (inside != null) {
+            return ArchitectureDeclaration.parse(inside, f.source + " " + ArchitectureDeclaration.CONFIG_KEY,
+                    modelType);
+        }
+        Architecture builtIn = Architectures.find(modelType);
+        if (builtIn == null) {
+            throw new UnsupportedModelException(f.source + ": model_type \"" + modelType
+                    + "\" is not supported; supported model types: " + Family.supported()
+                    + ". If it is one of these with other switches, declare it (an \"architecture\" in a spec"
+                    + " file, or \"" + ArchitectureDeclaration.CONFIG_KEY + "\" in config.json; see docs/model-specs.md)");
+        }
+        return builtIn;
+    }
+
+    /**
+     * Refuses configs that ask for attention or layer types no architecture here implements, naming
+     * the feature, instead of running a different model than the checkpoint's.
+     */
+    private static void refuseInexpressibleFeatures(Fields f) {
+        // Qwen2 writes sliding_window with use_sliding_window false; Mistral v0.1 writes only sliding_window.
+        boolean slidingOn = f.has("use_sliding_window") ? f.bool("use_sliding_window", false)
+                : f.has("sliding_window") && f.integer("sliding_window", 0) < f.integer("max_position_embeddings",
+                        2048);
+        if (slidingOn) {
+            throw new UnsupportedModelException(f.source + ": sliding-window attention (use_sliding_window /"
+                    + " sliding_window) is not implemented; billion-llm attends over the whole context");
+        }
+        for (String key : new String[] {"num_experts", "num_local_experts"}) {
+            if (f.has(key) && f.integer(key, 0) > 1) {
+                throw new UnsupportedModelException(f.source + ": mixture-of-experts layers (" + key + " "
+                        + f.integer(key, 0) + ") are not implemented");
+            }
+        }
+    }
+
+    private static boolean flag(Fields f, Architecture.Flag s) {
+        return s.key() == null ? s.fallback() : f.bool(s.key(), s.fallback());
+    }
+
+    private static double value(Fields f, Architecture.Value s) {
+        return s.key() == null ? s.fallback() : f.number(s.key(), s.fallback());
+    }
+
+    private static String text(Fields f, Architecture.Text s) {
+        return s.key() == null ? s.fallback() : f.string(s.key(), s.fallback());
+    }
+
     /**
      * Rope parameters from either {@code rope_parameters} (transformers 5) or the flat keys plus
-     * {@code rope_scaling} (transformers 4).
+     * {@code rope_scaling} (transformers 4); the theta and rotary-fraction keys are the
+     * architecture's ({@code rope_theta} is also read when the family's own key is absent).
      */
-    private static RopeConfig rope(Fields f, double defaultTheta, double defaultPartial, String thetaKey,
-            String partialKey) {
+    private static RopeConfig rope(Fields f, Architecture arch) {
+        Architecture.Value thetaKey = arch.ropeTheta();
+        Architecture.Value partialKey = arch.partialRotaryFactor();
+        double defaultTheta = thetaKey.fallback();
+        double flatPartial = value(f, partialKey);
         JsonObject params = f.object("rope_parameters");
         double theta;
         double partial;
@@ -144,12 +202,12 @@ public final class ModelConfigParser {
         if (params != null) {
             Fields p = new Fields(params, f.source + " rope_parameters");
             theta = p.number("rope_theta", defaultTheta);
-            partial = p.number("partial_rotary_factor",
-                    partialKey == null ? defaultPartial : f.number(partialKey, defaultPartial));
+            partial = p.number("partial_rotary_factor", flatPartial);
             scaling = params;
         } else {
-            theta = f.number(thetaKey, f.number("rope_theta", defaultTheta));
-            partial = partialKey == null ? defaultPartial : f.number(partialKey, defaultPartial);
+            theta = thetaKey.key() == null ? defaultTheta
+                    : f.number(thetaKey.key(), f.number("rope_theta", defaultTheta));
+            partial = flatPartial;
             scaling = f.object("rope_scaling");
         }
         if (scaling == null) {

@@ -6,6 +6,11 @@ import static dev.billionllm.core.export.OnnxGraph.INT32;
 import static dev.billionllm.core.export.OnnxGraph.INT64;
 import static dev.billionllm.core.export.OnnxGraph.MS_DOMAIN;
 
+import dev.billionllm.core.arch.CheckpointReader;
+import dev.billionllm.core.arch.Numerics;
+import dev.billionllm.core.arch.Parameter;
+import dev.billionllm.core.arch.ParameterLayout;
+import dev.billionllm.core.arch.RopeSchedule;
 import dev.billionllm.core.config.Activation;
 import dev.billionllm.core.config.MlpKind;
 import dev.billionllm.core.config.ModelConfig;
@@ -18,7 +23,8 @@ import java.util.List;
 /**
  * Writes the decoder graph, once for every family: each {@link ModelConfig} switch (norm kind,
  * partial rotary, rope scaling, GQA, biases, qk-norm, parallel residual, MLP kind, tied embeddings) picks
- * a branch here, and {@link CheckpointWeights} hides the families' tensor names and fused layouts.
+ * a branch here, and the weights come from the {@link ParameterLayout} the PyTorch model loads too
+ * (tensor names and fused layouts of every family), read by {@link CheckpointReader}.
  *
  * <p>Inputs and outputs follow Optimum's text-generation-with-past layout: {@code input_ids},
  * {@code attention_mask [batch, past + seq]}, {@code position_ids}, {@code past_key_values.{i}.key|value
@@ -26,11 +32,9 @@ import java.util.List;
  */
 final class DecoderGraphBuilder {
 
-    /** Added to masked scores: float32's lowest value, as transformers uses (a fully masked row stays finite). */
-    private static final float MASKED = -Float.MAX_VALUE;
-
     private final ModelConfig config;
-    private final CheckpointWeights weights;
+    private final CheckpointReader reader;
+    private final ParameterLayout layout;
     private final OnnxGraph g;
     private final ExportOptions options;
 
@@ -46,9 +50,10 @@ final class DecoderGraphBuilder {
     private String seqlensK;
     private String totalLength;
 
-    DecoderGraphBuilder(ModelConfig config, CheckpointWeights weights, OnnxGraph graph, ExportOptions options) {
+    DecoderGraphBuilder(ModelConfig config, CheckpointReader reader, OnnxGraph graph, ExportOptions options) {
         this.config = config;
-        this.weights = weights;
+        this.reader = reader;
+        this.layout = new ParameterLayout(config);
         this.g = graph;
         this.options = options;
     }
@@ -79,7 +84,7 @@ final class DecoderGraphBuilder {
 
         // The embedding stays fp32: a row lookup costs nothing at any precision.
         String table = g.floats("embed_tokens.weight", new long[] {config.vocabSize(), config.hiddenSize()},
-                weights.embedding());
+                read(layout.embedding()));
         String x = g.op("Gather", table, ids);
 
         rotary(positions);
@@ -95,14 +100,13 @@ final class DecoderGraphBuilder {
             pending = out[1];
         }
 
-        String normed = addNorm(x, pending, "final_norm", weights.finalNorm(false),
-                config.normKind() == NormKind.LAYER_NORM ? weights.finalNorm(true) : null)[0];
+        String normed = addNorm(x, pending, "final_norm", layout.finalNorm())[0];
         if (unroll != null) {
             normed = gatherRows(normed, unroll);
         }
         String logits = options.effectiveLmHeadPrecision() == Precision.FP32
                 ? fp32LmHead(normed, table)
-                : linear(normed, "lm_head", weights.lmHead(), null, config.vocabSize(), config.hiddenSize(),
+                : linear(normed, "lm_head", read(layout.lmHead().weight()), null, config.vocabSize(), config.hiddenSize(),
                         options.effectiveLmHeadPrecision());
         g.nodeNamed("", "Identity", List.of(logits), List.of("logits"));
     }
@@ -114,7 +118,8 @@ final class DecoderGraphBuilder {
      */
     private String fp32LmHead(String x, String embeddingTable) {
         String w = config.tieWordEmbeddings() ? embeddingTable
-                : g.floats("lm_head.weight", new long[] {config.vocabSize(), config.hiddenSize()}, weights.lmHead());
+                : g.floats("lm_head.weight", new long[] {config.vocabSize(), config.hiddenSize()},
+                        read(layout.lmHead().weight()));
         String rows = g.op("Reshape", x, g.int64s(-1, config.hiddenSize()));
         String y = g.op("Gemm", List.of(rows, w), Attr.of("transB", 1L));
         String batchSeq = g.op("Shape", List.of(x), Attr.of("start", 0L), Attr.of("end", 2L));
@@ -127,8 +132,8 @@ final class DecoderGraphBuilder {
      * in-graph from position_ids (no table of max_position_embeddings rows).
      */
     private void rotary(String positions) {
-        int rotary = config.rope().rotaryDim(config.headDim());
-        float[] inv = RopeFrequencies.inverseFrequencies(config.rope(), rotary);
+        RopeSchedule schedule = new RopeSchedule(config.rope(), config.headDim());
+        float[] inv = schedule.inverseFrequencies();
         this.positions = positions;
         if (options.fusedRotary()) {
             int rows = config.maxPositionEmbeddings();
@@ -136,8 +141,7 @@ final class DecoderGraphBuilder {
             float[] sinTable = new float[rows * inv.length];
             for (int p = 0; p < rows; p++) {
                 for (int i = 0; i < inv.length; i++) {
-                    // The float product transformers takes, then cos/sin rounded to float.
-                    float angle = (float) p * inv[i];
+                    float angle = schedule.angle(p, i);
                     cosTable[p * inv.length + i] = (float) Math.cos(angle);
                     sinTable[p * inv.length + i] = (float) Math.sin(angle);
                 }
@@ -174,7 +178,7 @@ final class DecoderGraphBuilder {
         String padding = g.op("Unsqueeze", List.of(g.op("Cast", List.of(mask), Attr.of("to", (long) BOOL)),
                 g.int64s(1, 2)));
         String allowed = g.op("And", causal, padding);
-        String bias = g.op("Where", allowed, g.scalar(0f), g.scalar(MASKED));
+        String bias = g.op("Where", allowed, g.scalar(0f), g.scalar(Numerics.MASKED_SCORE));
         int group = config.queriesPerKeyValue();
         // Scores are [batch, kv, group * seq, total] (see attention); repeat the rows per group.
         maskBias = group == 1 ? bias : g.op("Tile", bias, g.int64s(1, 1, group, 1));
@@ -188,24 +192,21 @@ final class DecoderGraphBuilder {
      */
     private String[] decoderLayer(int i, String x, String pending) {
         String p = "layers." + i + ".";
-        boolean layerNorm = config.normKind() == NormKind.LAYER_NORM;
-        String[] in = addNorm(x, pending, p + "input_layernorm", weights.layerNorm(i, true, false),
-                layerNorm ? weights.layerNorm(i, true, true) : null);
+        ParameterLayout.Layer weights = layout.layer(i);
+        String[] in = addNorm(x, pending, p + "input_layernorm", weights.inputNorm());
         x = in[1];
-        String attn = attention(i, in[0]);
+        String attn = attention(i, weights, in[0]);
         if (config.parallelResidual()) {
             // GPT-NeoX: x + attn(ln1(x)) + mlp(ln2(x)); StableLM: x + attn(ln1(x)) + mlp(ln1(x)), one
             // shared norm (StableLmDecoderLayer has no post_attention_layernorm then). Summed as
             // (mlp + attn) + x, NeoX's order; StableLM's (x + attn) + mlp differs in rounding only.
-            String mlpIn = weights.parallelMlpNorm()
-                    ? norm(x, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
-                            layerNorm ? weights.layerNorm(i, false, true) : null)
+            String mlpIn = weights.mlpNorm() != null
+                    ? norm(x, p + "post_attention_layernorm", weights.mlpNorm())
                     : in[0];
-            return new String[] {g.op("Add", g.op("Add", mlp(i, mlpIn), attn), x), null};
+            return new String[] {g.op("Add", g.op("Add", mlp(i, weights, mlpIn), attn), x), null};
         }
-        String[] post = addNorm(x, attn, p + "post_attention_layernorm", weights.layerNorm(i, false, false),
-                layerNorm ? weights.layerNorm(i, false, true) : null);
-        return new String[] {post[1], mlp(i, post[0])};
+        String[] post = addNorm(x, attn, p + "post_attention_layernorm", weights.mlpNorm());
+        return new String[] {post[1], mlp(i, weights, post[0])};
     }
 
     /**
@@ -213,35 +214,35 @@ final class DecoderGraphBuilder {
      *
      * @return the normalised value and the sum {@code x + delta}
      */
-    private String[] addNorm(String x, String delta, String name, float[] weight, float[] bias) {
+    private String[] addNorm(String x, String delta, String name, ParameterLayout.NormWeights weights) {
         if (delta == null) {
-            return new String[] {norm(x, name, weight, bias), x};
+            return new String[] {norm(x, name, weights), x};
         }
         if (options.skipNorm() && config.normKind() == NormKind.RMS_NORM) {
             // Outputs: normalised, mean, inv_std_var, input + skip (the residual stream for later layers).
-            String w = g.floats(name + ".weight", new long[] {config.hiddenSize()}, weight);
+            String w = g.floats(name + ".weight", new long[] {config.hiddenSize()}, read(weights.weight()));
             String[] out = g.node(MS_DOMAIN, "SkipSimplifiedLayerNormalization", List.of(x, delta, w), 4,
                     Attr.of("epsilon", (float) config.normEps()));
             return new String[] {out[0], out[3]};
         }
         String sum = g.op("Add", x, delta);
-        return new String[] {norm(sum, name, weight, bias), sum};
+        return new String[] {norm(sum, name, weights), sum};
     }
 
-    private String attention(int i, String x) {
+    private String attention(int i, ParameterLayout.Layer weights, String x) {
         String p = "layers." + i + ".attn.";
         int heads = config.numAttentionHeads();
         int kv = config.numKeyValueHeads();
         int d = config.headDim();
         int hidden = config.hiddenSize();
         // One projection for q, k and v (rows stacked [q; k; v]), then split.
-        String qkv = linear(x, p + "qkv", weights.qkv(i), config.qkvBias() ? weights.qkvBias(i) : null,
+        String qkv = linear(x, p + "qkv", read(weights.qkv().weight()), read(weights.qkv().bias()),
                 (heads + 2 * kv) * d, hidden, options.precision());
-        String[] parts = config.qkNorm()
-                ? qkNorm(i, qkv)
+        String[] parts = weights.qkNorm() != null
+                ? qkNorm(i, read(weights.qkNorm()), qkv)
                 : g.node("", "Split", List.of(qkv, g.int64s(heads * d, kv * d, kv * d)), 3, Attr.of("axis", 2L));
         if (options.fusedAttention()) {
-            return outputProjection(i, groupQueryAttention(i, parts));
+            return outputProjection(i, weights, groupQueryAttention(i, parts));
         }
         String q;
         String k;
@@ -262,7 +263,7 @@ final class DecoderGraphBuilder {
 
         // GQA without copying k/v: the query heads sharing a kv head become extra rows,
         // [batch, kv, group * seq, d], in the head order transformers' repeat_kv gives (h = kv_h * group + j).
-        q = g.op("Mul", q, g.scalar((float) (1 / Math.sqrt(d))));
+        q = g.op("Mul", q, g.scalar(Numerics.attentionScale(d)));
         if (heads != kv) {
             q = g.op("Reshape", q, g.int64s(0, kv, -1, d));
         }
@@ -276,15 +277,14 @@ final class DecoderGraphBuilder {
         }
         String merged = g.op("Reshape", g.op("Transpose", List.of(context), Attr.ints("perm", 0, 2, 1, 3)),
                 g.int64s(0, 0, (long) heads * d));
-        return outputProjection(i, merged);
+        return outputProjection(i, weights, merged);
     }
 
     /** o_proj over the merged heads {@code [batch, seq, heads * d]}. */
-    private String outputProjection(int i, String merged) {
+    private String outputProjection(int i, ParameterLayout.Layer weights, String merged) {
         int inputs = config.numAttentionHeads() * config.headDim();
-        return linear(merged, "layers." + i + ".attn.o_proj", weights.attentionOut(i),
-                config.outputBias() ? weights.attentionOutBias(i) : null, config.hiddenSize(), inputs,
-                options.precision());
+        return linear(merged, "layers." + i + ".attn.o_proj", read(weights.output().weight()),
+                read(weights.output().bias()), config.hiddenSize(), inputs, options.precision());
     }
 
     /**
@@ -311,7 +311,7 @@ final class DecoderGraphBuilder {
                         totalLength),
                 List.of(out, "present." + i + ".key", "present." + i + ".value"),
                 Attr.of("num_heads", (long) heads), Attr.of("kv_num_heads", (long) kv),
-                Attr.of("scale", (float) (1 / Math.sqrt(config.headDim()))));
+                Attr.of("scale", Numerics.attentionScale(config.headDim())));
         return out;
     }
 
@@ -381,7 +381,7 @@ final class DecoderGraphBuilder {
      *
      * @return q {@code [batch, seq, heads * d]}, k and v {@code [batch, seq, kv * d]}
      */
-    private String[] qkNorm(int i, String qkv) {
+    private String[] qkNorm(int i, float[] scales, String qkv) {
         int heads = config.numAttentionHeads();
         int kv = config.numKeyValueHeads();
         int d = config.headDim();
@@ -396,7 +396,7 @@ final class DecoderGraphBuilder {
         String normed = g.op("LayerNormalization", List.of(perHead, unitScale), Attr.of("axis", -1L),
                 Attr.of("epsilon", (float) config.normEps()));
         String scaled = g.op("Mul", normed, g.floats("layers." + i + ".attn.qk_norm.weight",
-                new long[] {heads + kv, d}, weights.qkNorm(i)));
+                new long[] {heads + kv, d}, scales));
         String flat = g.op("Reshape", scaled, g.int64s(0, 0, (long) (heads + kv) * d));
         String[] qk = g.node("", "Split", List.of(flat, g.int64s(heads * d, kv * d)), 2, Attr.of("axis", 2L));
         return new String[] {qk[0], qk[1], qkAndV[1]};
@@ -439,22 +439,22 @@ final class DecoderGraphBuilder {
                 Attr.of("rotary_embedding_dim", (long) config.rope().rotaryDim(config.headDim())))[0];
     }
 
-    private String mlp(int i, String x) {
+    private String mlp(int i, ParameterLayout.Layer weights, String x) {
         String p = "layers." + i + ".mlp.";
         int inter = config.intermediateSize();
         int hidden = config.hiddenSize();
         String out;
         if (config.mlpKind() == MlpKind.GATED) {
             // gate and up in one projection, rows stacked [gate; up].
-            String gateUp = linear(x, p + "gate_up", weights.mlpIn(i), config.mlpBias() ? weights.mlpInBias(i) : null,
+            String gateUp = linear(x, p + "gate_up", read(weights.mlpIn().weight()), read(weights.mlpIn().bias()),
                     2 * inter, hidden, options.precision());
             String[] parts = g.node("", "Split", List.of(gateUp, g.int64s(inter, inter)), 2, Attr.of("axis", -1L));
             out = g.op("Mul", activation(parts[0]), parts[1]);
         } else {
-            out = activation(linear(x, p + "fc_in", weights.mlpIn(i), config.mlpBias() ? weights.mlpInBias(i) : null,
+            out = activation(linear(x, p + "fc_in", read(weights.mlpIn().weight()), read(weights.mlpIn().bias()),
                     inter, hidden, options.precision()));
         }
-        return linear(out, p + "fc_out", weights.mlpOut(i), config.mlpBias() ? weights.mlpOutBias(i) : null,
+        return linear(out, p + "fc_out", read(weights.mlpOut().weight()), read(weights.mlpOut().bias()),
                 hidden, inter, options.precision());
     }
 
@@ -469,27 +469,36 @@ final class DecoderGraphBuilder {
                 return g.op("Mul", g.op("Mul", x, g.op("Add", erf, g.scalar(1f))), g.scalar(0.5f));
             case GELU_TANH:
                 String cube = g.op("Mul", g.op("Mul", x, x), x);
-                String inner = g.op("Mul", g.op("Add", x, g.op("Mul", cube, g.scalar(0.044715f))),
-                        g.scalar((float) Math.sqrt(2 / Math.PI)));
+                String inner = g.op("Mul", g.op("Add", x, g.op("Mul", cube, g.scalar(Numerics.GELU_TANH_CUBIC))),
+                        g.scalar(Numerics.GELU_TANH_SCALE));
                 return g.op("Mul", g.op("Mul", x, g.scalar(0.5f)), g.op("Add", g.op("Tanh", inner), g.scalar(1f)));
             default:
                 throw new AssertionError(a);
         }
     }
 
-    /** RMSNorm as the Pow/ReduceMean/Sqrt/Div pattern ONNX Runtime fuses; LayerNorm as the opset-17 op. */
-    private String norm(String x, String name, float[] weight, float[] bias) {
+    /**
+     * RMSNorm as the Pow/ReduceMean/Sqrt/Div pattern ONNX Runtime fuses; LayerNorm as the opset-17 op
+     * (without its optional bias input when the checkpoint has no shift).
+     */
+    private String norm(String x, String name, ParameterLayout.NormWeights weights) {
         long[] dims = {config.hiddenSize()};
-        String w = g.floats(name + ".weight", dims, weight);
+        String w = g.floats(name + ".weight", dims, read(weights.weight()));
         float eps = (float) config.normEps();
         if (config.normKind() == NormKind.LAYER_NORM) {
-            String b = g.floats(name + ".bias", dims, bias);
-            return g.op("LayerNormalization", List.of(x, w, b), Attr.of("axis", -1L), Attr.of("epsilon", eps));
+            float[] bias = read(weights.bias());
+            List<String> in = bias == null ? List.of(x, w) : List.of(x, w, g.floats(name + ".bias", dims, bias));
+            return g.op("LayerNormalization", in, Attr.of("axis", -1L), Attr.of("epsilon", eps));
         }
         String meanSquare = g.op("ReduceMean", List.of(g.op("Pow", x, g.scalar(2f))), Attr.ints("axes", -1),
                 Attr.of("keepdims", 1L));
         String rms = g.op("Sqrt", g.op("Add", meanSquare, g.scalar(eps)));
         return g.op("Mul", g.op("Div", x, rms), w);
+    }
+
+    /** The parameter's values, or null for an absent (or absent optional) parameter. */
+    private float[] read(Parameter p) {
+        return p == null ? null : reader.read(p);
     }
 
     /** {@code x W^T + b} for a Hugging Face weight {@code [n, k]}, stored at {@code precision}. */

@@ -3,6 +3,9 @@ package dev.billionllm.core.export;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.billionllm.core.UnsupportedModelException;
+import dev.billionllm.core.arch.ArchitectureDeclaration;
+import dev.billionllm.core.arch.Architectures;
+import dev.billionllm.core.arch.CheckpointReader;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.io.safetensors.Safetensors;
@@ -59,13 +62,41 @@ public final class OnnxExporter {
      * @throws dev.billionllm.core.WeightLoadException for missing or misshapen tensors
      */
     public static Map<String, Object> export(Path src, Path dst, ExportOptions options) {
-        ModelConfig config = ModelConfigParser.parse(src);
+        return export(ModelConfigParser.parse(src), src, dst, options);
+    }
+
+    /**
+     * Exports {@code src} with a config already parsed from it, for example with a spec's declared
+     * architecture ({@code spec.config(src)}). When that architecture is declared outside the
+     * folder, the exported config.json carries the declaration
+     * ({@value ArchitectureDeclaration#CONFIG_KEY}), so the export loads on its own.
+     */
+    public static Map<String, Object> export(ModelConfig config, Path src, Path dst, ExportOptions options) {
         Map<String, Object> metadata;
         try (TensorSource source = Safetensors.open(src)) {
             metadata = export(config, source, src.toAbsolutePath().toString(), dst, options);
         }
         copyCompanions(src, dst);
+        declareArchitecture(config, dst);
         return metadata;
+    }
+
+    /** Adds a declared (not built-in) architecture to the exported config.json when it lacks one. */
+    private static void declareArchitecture(ModelConfig config, Path dst) {
+        if (Architectures.find(config.modelType()) != null) {
+            return;
+        }
+        Path file = dst.resolve("config.json");
+        JsonObject json = ModelConfigParser.readJson(file);
+        if (json.has(ArchitectureDeclaration.CONFIG_KEY)) {
+            return;
+        }
+        json.add(ArchitectureDeclaration.CONFIG_KEY, ArchitectureDeclaration.toJson(config.architecture()));
+        try {
+            writeAtomically(file, new GsonBuilder().setPrettyPrinting().create().toJson(json));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
     }
 
     /**
@@ -86,7 +117,7 @@ public final class OnnxExporter {
             byte[] model;
             long dataBytes;
             try (OnnxGraph graph = new OnnxGraph(dataTmp, DATA_FILE)) {
-                new DecoderGraphBuilder(config, new CheckpointWeights(config, source), graph, options).build();
+                new DecoderGraphBuilder(config, new CheckpointReader(source, sourceName), graph, options).build();
                 Map<String, String> props = new LinkedHashMap<>();
                 metadata.forEach((k, v) -> props.put("billion." + k, String.valueOf(v)));
                 model = graph.encode("billion_decoder", Map.of("", OPSET, OnnxGraph.MS_DOMAIN, 1L), "billion-llm",
@@ -137,7 +168,7 @@ public final class OnnxExporter {
         m.put("builder", "billion-llm OnnxExporter");
         m.put("builder_version", BUILDER_VERSION);
         m.put("source", source);
-        m.put("model_type", config.family().modelType());
+        m.put("model_type", config.modelType());
         m.put("precision", options.precision().name().toLowerCase(java.util.Locale.ROOT));
         m.put("lm_head_precision", options.effectiveLmHeadPrecision().name().toLowerCase(java.util.Locale.ROOT));
         m.put("embedding_precision", "fp32");

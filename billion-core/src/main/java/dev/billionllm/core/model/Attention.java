@@ -3,6 +3,7 @@ package dev.billionllm.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import dev.billionllm.core.arch.Numerics;
 import dev.billionllm.core.config.ModelConfig;
 
 /**
@@ -34,7 +35,7 @@ public final class Attention {
         this.heads = config.numAttentionHeads();
         this.kvHeads = config.numKeyValueHeads();
         this.headDim = config.headDim();
-        this.scale = (float) (1.0 / Math.sqrt(headDim));
+        this.scale = Numerics.attentionScale(headDim);
         this.qkv = qkv;
         this.output = output;
         this.qkNorm = qkNorm;

@@ -2,6 +2,7 @@ package dev.billionllm.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import dev.billionllm.core.arch.Numerics;
 import dev.billionllm.core.config.Activation;
 import dev.billionllm.core.config.MlpKind;
 
@@ -42,7 +43,7 @@ public final class Mlp {
                 // torch's default gelu is the exact erf form, which is what "gelu" means in transformers.
                 return x.getNDArrayInternal().gelu();
             case GELU_TANH: {
-                NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
+                NDArray inner = x.add(x.pow(3).mul(Numerics.GELU_TANH_CUBIC)).mul(Numerics.GELU_TANH_SCALE);
                 return x.mul(0.5f).mul(inner.tanh().add(1f));
             }
             default:

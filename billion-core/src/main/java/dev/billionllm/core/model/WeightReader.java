@@ -2,29 +2,27 @@ package dev.billionllm.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.billionllm.core.WeightLoadException;
-import dev.billionllm.core.io.safetensors.DType;
-import dev.billionllm.core.io.safetensors.TensorInfo;
+import dev.billionllm.core.arch.CheckpointReader;
+import dev.billionllm.core.arch.Parameter;
 import dev.billionllm.core.io.safetensors.TensorSource;
-import java.util.Arrays;
 
 /**
- * Where {@link Transformer#load} gets parameters: a checkpoint ({@link #of(TensorSource, String)})
- * or, for benchmarks, generated values.
+ * Where {@link Transformer#load} gets its {@link Parameter}s: a checkpoint
+ * ({@link #of(TensorSource, String)}, through the shared {@link CheckpointReader}) or, for
+ * benchmarks, generated values.
  */
 public interface WeightReader {
 
-    /** Whether the tensor exists. */
-    boolean contains(String name);
-
     /**
-     * The tensor as an fp32 array in {@code manager}.
+     * The parameter as an fp32 array in {@code manager}, assembled as the parameter says.
      *
-     * @param shape the shape the architecture needs; a checkpoint with another shape is an error
-     * @throws WeightLoadException if the tensor is missing or has another shape or a non-float dtype
+     * @return null when the parameter is optional and absent
+     * @throws dev.billionllm.core.WeightLoadException if a tensor is missing or has another shape or
+     *     a non-float dtype
      */
-    NDArray read(String name, Shape shape, NDManager manager);
+    NDArray read(Parameter parameter, NDManager manager);
 
     /**
      * Reads from a checkpoint. BF16/F16 values are widened to fp32 in Java by the source, so no
@@ -33,30 +31,10 @@ public interface WeightReader {
      * @param origin folder or file, for error messages
      */
     static WeightReader of(TensorSource source, String origin) {
-        return new WeightReader() {
-            @Override
-            public boolean contains(String name) {
-                return source.contains(name);
-            }
-
-            @Override
-            public NDArray read(String name, Shape shape, NDManager manager) {
-                if (!source.contains(name)) {
-                    throw new WeightLoadException(origin + ": missing tensor \"" + name + "\" (expected shape "
-                            + shape + ")");
-                }
-                TensorInfo info = source.info(name);
-                if (info.dtype() != DType.F32 && info.dtype() != DType.F16 && info.dtype() != DType.BF16) {
-                    throw new WeightLoadException(origin + ": tensor \"" + name + "\" has dtype " + info.dtype()
-                            + "; expected F32, F16 or BF16");
-                }
-                if (!Arrays.equals(info.shape(), shape.getShape())) {
-                    throw new WeightLoadException(origin + ": tensor \"" + name + "\" has shape "
-                            + Arrays.toString(info.shape()) + " but config.json implies " + shape
-                            + "; does config.json belong to these weights?");
-                }
-                return manager.create(source.floats(name), shape);
-            }
+        CheckpointReader reader = new CheckpointReader(source, origin);
+        return (parameter, manager) -> {
+            float[] values = reader.read(parameter);
+            return values == null ? null : manager.create(values, new Shape(parameter.shape()));
         };
     }
 
@@ -67,18 +45,11 @@ public interface WeightReader {
      * but unit norms keep activations at a realistic scale (no NaN or denormals).
      */
     static WeightReader random() {
-        return new WeightReader() {
-            @Override
-            public boolean contains(String name) {
-                return true;
-            }
-
-            @Override
-            public NDArray read(String name, Shape shape, NDManager manager) {
-                return shape.dimension() == 1
-                        ? manager.ones(shape)
-                        : manager.randomNormal(0f, 0.02f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
-            }
+        return (parameter, manager) -> {
+            Shape shape = new Shape(parameter.shape());
+            // Vectors in the checkpoint (norm scales, biases; stacked qk-norm scales too) are ones.
+            return parameter.parts().get(0).shape().length == 1 ? manager.ones(shape)
+                    : manager.randomNormal(0f, 0.02f, shape, DataType.FLOAT32);
         };
     }
 }

@@ -3,6 +3,7 @@ package dev.billionllm.core.spec;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.billionllm.core.ConfigException;
+import dev.billionllm.core.arch.Architecture;
 import dev.billionllm.core.config.Family;
 import dev.billionllm.core.config.GenerationConfigParser;
 import dev.billionllm.core.config.GenerationDefaults;
@@ -51,6 +52,7 @@ public final class ModelSpec {
     private final GenerationDefaults generationDefaults;
     private final String description;
     private final Path localDir;
+    private final Architecture architecture;
 
     private ModelSpec(Builder b) {
         id = b.id;
@@ -64,6 +66,7 @@ public final class ModelSpec {
         generationDefaults = b.generationDefaults;
         description = b.description;
         localDir = b.localDir;
+        architecture = b.architecture;
     }
 
     /** A builder with nothing set. */
@@ -85,6 +88,7 @@ public final class ModelSpec {
         b.generationDefaults = generationDefaults;
         b.description = description;
         b.localDir = localDir;
+        b.architecture = architecture;
         return b;
     }
 
@@ -194,6 +198,22 @@ public final class ModelSpec {
         return Optional.ofNullable(localDir);
     }
 
+    /**
+     * The architecture the spec declares for a {@code model_type} billion-llm does not know (a
+     * built-in family with switches); empty when config.json's {@code model_type} is built in.
+     */
+    public Optional<Architecture> architecture() {
+        return Optional.ofNullable(architecture);
+    }
+
+    /**
+     * The model's config.json in {@code folder}, read with this spec's declared architecture (if
+     * any). Loaders of a spec's model parse it this way, so a declared {@code model_type} works.
+     */
+    public ModelConfig config(Path folder) {
+        return ModelConfigParser.parse(folder, architecture);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -207,13 +227,13 @@ public final class ModelSpec {
                 && family == s.family && gated == s.gated && licence.equals(s.licence)
                 && parameterCount == s.parameterCount && hasChatTemplate == s.hasChatTemplate
                 && generationDefaults.equals(s.generationDefaults) && description.equals(s.description)
-                && Objects.equals(localDir, s.localDir);
+                && Objects.equals(localDir, s.localDir) && Objects.equals(architecture, s.architecture);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(id, repoId, revision, family, gated, licence, parameterCount, hasChatTemplate,
-                generationDefaults, description, localDir);
+                generationDefaults, description, localDir, architecture);
     }
 
     @Override
@@ -240,6 +260,7 @@ public final class ModelSpec {
         private GenerationDefaults generationDefaults = GenerationDefaults.empty();
         private String description = "";
         private Path localDir;
+        private Architecture architecture;
 
         private Builder() {}
 
@@ -332,6 +353,15 @@ public final class ModelSpec {
         }
 
         /**
+         * An architecture declared for the model's unknown {@code model_type}; default none. The
+         * family defaults to the one it was declared like.
+         */
+        public Builder optArchitecture(Architecture architecture) {
+            this.architecture = Objects.requireNonNull(architecture, "architecture");
+            return this;
+        }
+
+        /**
          * The immutable spec.
          *
          * @throws IllegalArgumentException when id or family is missing, or neither a repo id nor a
@@ -340,6 +370,13 @@ public final class ModelSpec {
         public ModelSpec build() {
             if (id == null) {
                 throw new IllegalArgumentException("model spec needs an id (setId)");
+            }
+            if (architecture != null && family == null) {
+                family = architecture.family();
+            }
+            if (architecture != null && family != architecture.family()) {
+                throw new IllegalArgumentException("model spec \"" + id + "\" has family " + family.modelType()
+                        + " but declares its architecture like " + architecture.family().modelType());
             }
             if (family == null) {
                 throw new IllegalArgumentException("model spec \"" + id + "\" needs a family (setFamily); supported: "

@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.UnsupportedModelException;
+import dev.billionllm.core.arch.ArchitectureDeclaration;
 import dev.billionllm.core.config.Family;
 import dev.billionllm.core.config.GenerationConfigParser;
 import java.io.IOException;
@@ -30,13 +31,16 @@ import java.util.function.Consumer;
  *   "repo_id": "my-org/my-llama-1b",            required unless local_dir is given
  *   "local_dir": "../models/my-llama-1b",       optional, relative to the spec file's folder
  *   "revision": "main",                         optional, default "main"
- *   "family": "llama",                          required: llama, stablelm or gpt_neox
+ *   "family": "llama",                          required unless "architecture" is given: llama,
+ *                                               stablelm, gpt_neox or qwen2
  *   "gated": false,                             optional, default false
  *   "licence": "apache-2.0",                    optional, default "unknown"
  *   "parameter_count": 1100048384,              optional, default 0 (unknown)
  *   "has_chat_template": true,                  optional, default false
  *   "description": "...",                       optional, default ""
  *   "generation": { "temperature": 0.7, ... }   optional, same keys as generation_config.json
+ *   "architecture": { "model_type": "my_type",  optional: declares an unknown model_type as a
+ *                     "like": "qwen2", ... }    built-in family with switches (ArchitectureDeclaration)
  * }
  * }</pre>
  *
@@ -45,9 +49,9 @@ import java.util.function.Consumer;
 public final class ModelSpecs {
 
     private static final Set<String> KEYS = Set.of("id", "repo_id", "local_dir", "revision", "family", "gated",
-            "licence", "parameter_count", "has_chat_template", "description", "generation");
+            "licence", "parameter_count", "has_chat_template", "description", "generation", "architecture");
     private static final String KNOWN_KEYS = "id, repo_id, local_dir, revision, family, gated, licence,"
-            + " parameter_count, has_chat_template, description, generation";
+            + " parameter_count, has_chat_template, description, generation, architecture";
 
     private ModelSpecs() {}
 
@@ -113,13 +117,23 @@ public final class ModelSpecs {
         String at = idText == null ? where : where + " (\"" + idText + "\")";
         ModelSpec.Builder b = ModelSpec.builder();
         set(at, "id", () -> b.setId(require(json, at, "id", idText)));
-        String familyText = require(json, at, "family", string(json, at, "family"));
-        Family family = Family.fromModelType(familyText);
-        if (family == null) {
-            throw new UnsupportedModelException(at + ": field \"family\": \"" + familyText
-                    + "\" is not supported; supported: " + Family.supported());
+        optional(json, at, "architecture", e -> {
+            if (!e.isJsonObject()) {
+                throw wrong(at, "architecture", "an object declaring a model_type like a built-in family", e);
+            }
+            b.optArchitecture(ArchitectureDeclaration.parse(e.getAsJsonObject(), at + " architecture", null));
+        });
+        String familyText = json.has("architecture") ? string(json, at, "family")
+                : require(json, at, "family", string(json, at, "family"));
+        if (familyText != null) {
+            Family family = Family.fromModelType(familyText);
+            if (family == null) {
+                throw new UnsupportedModelException(at + ": field \"family\": \"" + familyText
+                        + "\" is not supported; supported: " + Family.supported()
+                        + " (declare a new model_type with \"architecture\")");
+            }
+            b.setFamily(family);
         }
-        b.setFamily(family);
         optional(json, at, "repo_id", e -> set(at, "repo_id", () -> b.setRepoId(string(json, at, "repo_id"))));
         optional(json, at, "local_dir", e -> set(at, "local_dir",
                 () -> b.optLocalDir(baseDir == null ? Path.of(string(json, at, "local_dir"))

@@ -105,7 +105,7 @@ class OnnxExporterFilesTest {
                 .replace("\"intermediate_size\": 176", "\"intermediate_size\": 180"));
         assertThatThrownBy(() -> OnnxExporter.export(src, tmp.resolve("out"), ExportOptions.defaults()))
                 .isInstanceOf(WeightLoadException.class).hasMessageContaining("[176, 64]")
-                .hasMessageContaining("expected [180, 64]");
+                .hasMessageContaining("config.json implies [180, 64]");
     }
 
     @Test

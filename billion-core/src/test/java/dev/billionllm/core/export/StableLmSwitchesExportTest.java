@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * StableLM's {@code qk_layernorm} and shared-norm {@code use_parallel_residual}, which have no
  * transformers golden: small random checkpoints (GQA, partial rotary 0.25) for every combination
  * are exported and run through the ONNX Runtime backend against the PyTorch backend on the same
- * folder, and both against {@link StableLmReference}, a plain-Java forward pass written from
+ * folder, and both against {@link ReferenceDecoder}, a plain-Java forward pass written from
  * transformers' modeling_stablelm.py, so that the two backends cannot agree on a shared mistake.
  */
 class StableLmSwitchesExportTest {
@@ -52,8 +52,8 @@ class StableLmSwitchesExportTest {
             return "qk_layernorm=" + qkNorm + ", use_parallel_residual=" + parallel;
         }
 
-        TinyStableLm checkpoint() {
-            return TinyStableLm.random(qkNorm, parallel, 1 + (qkNorm ? 2 : 0) + (parallel ? 1 : 0));
+        TinyDecoder checkpoint() {
+            return TinyDecoder.stableLm(qkNorm, parallel, 1 + (qkNorm ? 2 : 0) + (parallel ? 1 : 0));
         }
     }
 
@@ -71,7 +71,7 @@ class StableLmSwitchesExportTest {
     }
 
     /** Writes the checkpoint (once per name) and exports it with {@code options}. */
-    private static Path export(TinyStableLm model, String name, ExportOptions options) throws IOException {
+    private static Path export(TinyDecoder model, String name, ExportOptions options) throws IOException {
         Path src = dir.resolve(name + "-src");
         if (!src.toFile().isDirectory()) {
             model.write(src);
@@ -92,12 +92,12 @@ class StableLmSwitchesExportTest {
     @ParameterizedTest
     @MethodSource("variants")
     void fp32ExportMatchesPyTorchAndTheReference(Variant v) throws IOException {
-        TinyStableLm model = v.checkpoint();
+        TinyDecoder model = v.checkpoint();
         String name = "v" + v.qkNorm() + v.parallel();
         Path onnxDir = export(model, name, ExportOptions.defaults());
         CausalLM onnx = load("onnxruntime", onnxDir);
         CausalLM torch = load("pytorch", dir.resolve(name + "-src"));
-        float[] reference = new StableLmReference(model).logits(PROMPT);
+        float[] reference = new ReferenceDecoder(model).logits(PROMPT);
         int vocab = model.vocab;
 
         // Prefill: every position.
@@ -131,7 +131,7 @@ class StableLmSwitchesExportTest {
         int[][] mask = {ones(PROMPT.length), ones(PROMPT.length)};
         System.arraycopy(SHORT_PROMPT, 0, ids[1], pad, SHORT_PROMPT.length);
         Arrays.fill(mask[1], 0, pad, 0);
-        float[] shortReference = new StableLmReference(model).logits(SHORT_PROMPT);
+        float[] shortReference = new ReferenceDecoder(model).logits(SHORT_PROMPT);
         for (CausalLM lm : List.of(onnx, torch)) {
             try (KvCache cache = lm.newCache(2, PROMPT.length)) {
                 Logits logits = lm.forward(TokenBatch.of(ids, mask), cache, LogitsMode.ALL);
@@ -158,8 +158,8 @@ class StableLmSwitchesExportTest {
     /** The defaults use the fused rotary and attention operators; each standard-operator path must agree too. */
     @Test
     void standardOperatorGraphsGiveTheSameLogits() throws IOException {
-        TinyStableLm model = new Variant(true, true).checkpoint();
-        float[] reference = new StableLmReference(model).logits(PROMPT);
+        TinyDecoder model = new Variant(true, true).checkpoint();
+        float[] reference = new ReferenceDecoder(model).logits(PROMPT);
         Map<String, ExportOptions> graphs = Map.of(
                 "rotary", ExportOptions.defaults().withFusedRotary(false),
                 "attention", ExportOptions.defaults().withFusedAttention(false),
@@ -174,11 +174,11 @@ class StableLmSwitchesExportTest {
     /** ONNX Runtime's GroupQueryAttention needs head_dim % 8 == 0; other heads get the standard graph. */
     @Test
     void headSizeGroupQueryAttentionCannotTakeFallsBackToStandardAttention() throws IOException {
-        TinyStableLm model = TinyStableLm.random(true, false, 11, 12, 0.5);
+        TinyDecoder model = TinyDecoder.stableLm(true, false, 11, 12, 0.5);
         Path dst = export(model, "head12", ExportOptions.defaults());
         JsonObject metadata = ModelConfigParser.readJson(dst.resolve(OnnxExporter.METADATA_FILE));
         assertThat(metadata.get("fused_attention").getAsBoolean()).isFalse();
-        float[] reference = new StableLmReference(model).logits(PROMPT);
+        float[] reference = new ReferenceDecoder(model).logits(PROMPT);
         CausalLM onnx = load("onnxruntime", dst);
         assertThat(maxAbs(prefill(onnx, PROMPT), 0, reference, 0, reference.length)).isLessThanOrEqualTo(TOLERANCE);
         assertThat(Greedy.decode(onnx, new int[][] {PROMPT}, new int[][] {ones(PROMPT.length)}, NEW_TOKENS)[0])
@@ -193,16 +193,16 @@ class StableLmSwitchesExportTest {
      */
     @Test
     void qkNormScalesFollowTheirHeads() throws IOException {
-        TinyStableLm model = new Variant(true, true).checkpoint();
+        TinyDecoder model = new Variant(true, true).checkpoint();
         float[] original = prefill(load("onnxruntime", export(model, "heads", ExportOptions.defaults())), PROMPT);
 
-        TinyStableLm normsSwapped = model.copy();
+        TinyDecoder normsSwapped = model.copy();
         normsSwapped.swapQueryHeadNorms(0, 0, 1);
         float[] changed = prefill(load("onnxruntime", export(normsSwapped, "heads-norms", ExportOptions.defaults())),
                 PROMPT);
         assertThat(maxAbs(changed, 0, original, 0, original.length)).isGreaterThan(1e-2);
 
-        TinyStableLm relabelled = normsSwapped.copy();
+        TinyDecoder relabelled = normsSwapped.copy();
         relabelled.swapQueryHeadProjections(0, 0, 1);
         float[] same = prefill(load("onnxruntime", export(relabelled, "heads-all", ExportOptions.defaults())), PROMPT);
         assertThat(maxAbs(same, 0, original, 0, original.length)).isLessThanOrEqualTo(TOLERANCE);
@@ -210,7 +210,7 @@ class StableLmSwitchesExportTest {
 
     @Test
     void quantizedExportsStayCloseToFp32() throws IOException {
-        TinyStableLm model = new Variant(true, true).checkpoint();
+        TinyDecoder model = new Variant(true, true).checkpoint();
         float[] fp32 = prefill(load("onnxruntime", export(model, "quant", ExportOptions.defaults())), PROMPT);
         double range = largest(fp32);
         for (Precision p : List.of(Precision.INT8, Precision.INT4)) {
@@ -228,7 +228,7 @@ class StableLmSwitchesExportTest {
         }
     }
 
-    private static float[] prefill(CausalLM lm, int[] ids) {
+    static float[] prefill(CausalLM lm, int[] ids) {
         try (KvCache cache = lm.newCache(1, ids.length)) {
             return lm.forward(TokenBatch.of(ids), cache, LogitsMode.ALL).values();
         }

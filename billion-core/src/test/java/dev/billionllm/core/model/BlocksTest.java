@@ -52,8 +52,8 @@ class BlocksTest {
 
     @Test
     void linearRopeDividesFrequenciesByTheFactor() {
-        float[] plain = RotaryEmbedding.inverseFrequencies(RopeConfig.simple(10000), 16);
-        float[] linear = RotaryEmbedding.inverseFrequencies(
+        float[] plain = dev.billionllm.core.arch.RopeSchedule.inverseFrequencies(RopeConfig.simple(10000), 16);
+        float[] linear = dev.billionllm.core.arch.RopeSchedule.inverseFrequencies(
                 new RopeConfig(RopeType.LINEAR, 10000, 1, 4, 1, 1, 0), 16);
         for (int i = 0; i < plain.length; i++) {
             assertThat(linear[i]).isCloseTo(plain[i] / 4, within(1e-9f));

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.billionllm.core.BillionException;
+import dev.billionllm.core.arch.Numerics;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.lm.AbstractKvCache;
@@ -35,9 +36,6 @@ import dev.billionllm.core.model.WeightReader;
  * }</pre>
  */
 public final class PtCausalLM implements CausalLM {
-    /** Additive mask value: finite, so a fully masked (padding) query row gives no NaN. */
-    private static final float MASKED = -1e30f;
-
     private final ModelConfig config;
     private final NDManager manager;
     private final Transformer model;
@@ -140,7 +138,7 @@ public final class PtCausalLM implements CausalLM {
                 int o = (b * seq + t) * total;
                 for (int j = 0; j < total; j++) {
                     boolean real = j < past ? c.isReal(b, j) : newMask[b][j - past] == 1;
-                    mask[o + j] = real && j <= past + t ? 0f : MASKED;
+                    mask[o + j] = real && j <= past + t ? 0f : Numerics.MASKED_SCORE;
                 }
             }
         }

@@ -1,23 +1,27 @@
 package dev.billionllm.core.export;
 
 /**
- * StableLM's forward pass in plain double-precision loops, written from transformers'
- * modeling_stablelm.py and independent of both backends: one unpadded row, no cache, positions
- * {@code 0..n-1}. It follows the file's structure:
+ * A llama-style decoder's forward pass in plain double-precision loops, written from transformers'
+ * modeling_stablelm.py and modeling_qwen2.py and independent of both backends (and of
+ * {@code core.arch}: tensor names are spelled out here): one unpadded row, no cache, positions
+ * {@code 0..n-1}. It follows those files' structure:
  * <ul>
  *   <li>StableLmLayerNormPerHead: each query head and each kv head has its own {@code nn.LayerNorm(head_dim,
  *       bias=False)}, applied to q and k after the projections and before the rotary embedding;
+ *   <li>Qwen2RMSNorm: {@code x / sqrt(mean(x^2) + eps) * w}; StableLM: LayerNorm with bias;
  *   <li>partial rotary on the first {@code head_dim * partial_rotary_factor} dims, rotate-half layout;
  *   <li>repeat_kv: query head {@code h} reads kv head {@code h / (heads / kv_heads)};
+ *   <li>q/k/v projections with biases, o_proj without (both families);
  *   <li>StableLmDecoderLayer: with {@code use_parallel_residual}, {@code x + attn(ln1(x)) + mlp(ln1(x))}
- *       with the one input_layernorm; else {@code h = x + attn(ln1(x)); h + mlp(ln2(h))}.
+ *       with the one input_layernorm; else {@code h = x + attn(ln1(x)); h + mlp(ln2(h))};
+ *   <li>tied embeddings: lm_head is embed_tokens.
  * </ul>
  */
-final class StableLmReference {
+final class ReferenceDecoder {
 
-    private final TinyStableLm m;
+    private final TinyDecoder m;
 
-    StableLmReference(TinyStableLm model) {
+    ReferenceDecoder(TinyDecoder model) {
         this.m = model;
     }
 
@@ -37,8 +41,8 @@ final class StableLmReference {
         }
         float[] out = new float[n * m.vocab];
         for (int t = 0; t < n; t++) {
-            double[] normed = layerNorm(x[t], 0, m.hidden, m.get("model.norm.weight"), 0, m.get("model.norm.bias"));
-            double[] row = linear(normed, m.get("lm_head.weight"), null, m.vocab);
+            double[] normed = norm(x[t], "model.norm");
+            double[] row = linear(normed, m.get(m.tied ? "model.embed_tokens.weight" : "lm_head.weight"), null, m.vocab);
             for (int v = 0; v < m.vocab; v++) {
                 out[t * m.vocab + v] = (float) row[v];
             }
@@ -51,8 +55,7 @@ final class StableLmReference {
         int n = x.length;
         double[][] a = new double[n][];
         for (int t = 0; t < n; t++) {
-            a[t] = layerNorm(x[t], 0, m.hidden, m.get(p + "input_layernorm.weight"), 0,
-                    m.get(p + "input_layernorm.bias"));
+            a[t] = norm(x[t], p + "input_layernorm");
         }
         double[][] attn = attention(p + "self_attn.", a);
         double[][] out = new double[n][m.hidden];
@@ -67,8 +70,7 @@ final class StableLmReference {
                 for (int j = 0; j < m.hidden; j++) {
                     h[j] = x[t][j] + attn[t][j];
                 }
-                double[] ff = mlp(p + "mlp.", layerNorm(h, 0, m.hidden, m.get(p + "post_attention_layernorm.weight"),
-                        0, m.get(p + "post_attention_layernorm.bias")));
+                double[] ff = mlp(p + "mlp.", norm(h, p + "post_attention_layernorm"));
                 for (int j = 0; j < m.hidden; j++) {
                     out[t][j] = h[j] + ff[j];
                 }
@@ -163,6 +165,23 @@ final class StableLmReference {
             act[j] = gate[j] / (1 + Math.exp(-gate[j])) * up[j];
         }
         return linear(act, m.get(p + "down_proj.weight"), null, m.hidden);
+    }
+
+    /** The model's norm of kind (RMSNorm or LayerNorm with bias) over the whole vector. */
+    private double[] norm(double[] x, String prefix) {
+        float[] w = m.get(prefix + ".weight");
+        if (!m.rmsNorm) {
+            return layerNorm(x, 0, x.length, w, 0, m.get(prefix + ".bias"));
+        }
+        double meanSquare = 0;
+        for (double v : x) {
+            meanSquare += v * v / x.length;
+        }
+        double[] out = new double[x.length];
+        for (int j = 0; j < x.length; j++) {
+            out[j] = x[j] / Math.sqrt(meanSquare + m.eps) * w[j];
+        }
+        return out;
     }
 
     /** {@code (x - mean) / sqrt(var + eps) * w + b} over {@code x[from .. from + n)} (biased variance, as torch). */

@@ -12,14 +12,17 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * A small random StableLM checkpoint held in memory under transformers' tensor names: hidden 64,
- * 4 query heads over 2 kv heads (GQA), head_dim 16 with partial rotary 0.25 (both can be changed), 2 layers, q/k/v
- * biases, and the {@code qk_layernorm} / {@code use_parallel_residual} switches as asked. Scales
- * are chosen so logits spread over a few units (greedy tokens are far from ties) and every
- * per-head norm scale differs.
+ * A small random decoder checkpoint held in memory under transformers' llama-style tensor names
+ * ({@code model.layers.i.self_attn.q_proj}, ...), for the families that use them: StableLM
+ * (LayerNorm with bias, partial rotary 0.25, q/k/v biases, and the {@code qk_layernorm} /
+ * {@code use_parallel_residual} switches as asked) and Qwen2 (RMSNorm, full rotary, q/k/v biases,
+ * tied embeddings). Hidden 64, 4 query heads over 2 kv heads (GQA), head_dim 16 (can be changed),
+ * 2 layers. Scales are chosen so logits spread over a few units (greedy tokens are far from ties)
+ * and every per-head norm scale differs.
  */
-final class TinyStableLm {
+final class TinyDecoder {
 
+    final String modelType;
     final int hidden;
     final int heads = 4;
     final int kvHeads = 2;
@@ -30,66 +33,83 @@ final class TinyStableLm {
     final double eps = 1e-5;
     final double ropeTheta = 10000;
     final double partialRotaryFactor;
+    /** RMSNorm without bias (Qwen2) instead of LayerNorm with bias (StableLM). */
+    final boolean rmsNorm;
     final boolean qkNorm;
     final boolean parallel;
+    final boolean tied;
     /** Tensor name to row-major values and shape. */
     final Map<String, float[]> values = new LinkedHashMap<>();
     final Map<String, long[]> shapes = new LinkedHashMap<>();
 
-    private TinyStableLm(boolean qkNorm, boolean parallel, int headDim, double partialRotaryFactor) {
+    private TinyDecoder(String modelType, boolean rmsNorm, boolean qkNorm, boolean parallel, boolean tied,
+            int headDim, double partialRotaryFactor) {
+        this.modelType = modelType;
+        this.rmsNorm = rmsNorm;
         this.qkNorm = qkNorm;
         this.parallel = parallel;
+        this.tied = tied;
         this.headDim = headDim;
         this.hidden = heads * headDim;
         this.partialRotaryFactor = partialRotaryFactor;
     }
 
-    static TinyStableLm random(boolean qkNorm, boolean parallel, long seed) {
-        return random(qkNorm, parallel, seed, 16, 0.25);
+    static TinyDecoder stableLm(boolean qkNorm, boolean parallel, long seed) {
+        return stableLm(qkNorm, parallel, seed, 16, 0.25);
     }
 
     /** Another head size (hidden = 4 heads x headDim); {@code headDim * partialRotaryFactor} must be even. */
-    static TinyStableLm random(boolean qkNorm, boolean parallel, long seed, int headDim, double partialRotaryFactor) {
-        TinyStableLm m = new TinyStableLm(qkNorm, parallel, headDim, partialRotaryFactor);
+    static TinyDecoder stableLm(boolean qkNorm, boolean parallel, long seed, int headDim, double partialRotaryFactor) {
+        return new TinyDecoder("stablelm", false, qkNorm, parallel, false, headDim, partialRotaryFactor).fill(seed);
+    }
+
+    /** Qwen2: llama with q/k/v biases and tied embeddings. */
+    static TinyDecoder qwen2(long seed) {
+        return new TinyDecoder("qwen2", true, false, false, true, 16, 1.0).fill(seed);
+    }
+
+    private TinyDecoder fill(long seed) {
         Random r = new Random(seed);
-        int h = m.hidden;
-        int q = m.heads * m.headDim;
-        int kv = m.kvHeads * m.headDim;
-        m.put("model.embed_tokens.weight", r, 0, 1, m.vocab, h);
-        for (int i = 0; i < m.layers; i++) {
+        int h = hidden;
+        int q = heads * headDim;
+        int kv = kvHeads * headDim;
+        put("model.embed_tokens.weight", r, 0, 1, vocab, h);
+        for (int i = 0; i < layers; i++) {
             String p = "model.layers." + i + ".";
-            m.norm(p + "input_layernorm", r, h);
+            norm(p + "input_layernorm", r, h);
             if (!parallel) {
-                m.norm(p + "post_attention_layernorm", r, h);
+                norm(p + "post_attention_layernorm", r, h);
             }
             double in = 1 / Math.sqrt(h);
-            m.put(p + "self_attn.q_proj.weight", r, 0, in, q, h);
-            m.put(p + "self_attn.q_proj.bias", r, 0, 0.1, q);
-            m.put(p + "self_attn.k_proj.weight", r, 0, in, kv, h);
-            m.put(p + "self_attn.k_proj.bias", r, 0, 0.1, kv);
-            m.put(p + "self_attn.v_proj.weight", r, 0, in, kv, h);
-            m.put(p + "self_attn.v_proj.bias", r, 0, 0.1, kv);
-            m.put(p + "self_attn.o_proj.weight", r, 0, 1 / Math.sqrt(q), h, q);
+            put(p + "self_attn.q_proj.weight", r, 0, in, q, h);
+            put(p + "self_attn.q_proj.bias", r, 0, 0.1, q);
+            put(p + "self_attn.k_proj.weight", r, 0, in, kv, h);
+            put(p + "self_attn.k_proj.bias", r, 0, 0.1, kv);
+            put(p + "self_attn.v_proj.weight", r, 0, in, kv, h);
+            put(p + "self_attn.v_proj.bias", r, 0, 0.1, kv);
+            put(p + "self_attn.o_proj.weight", r, 0, 1 / Math.sqrt(q), h, q);
             if (qkNorm) {
-                for (int head = 0; head < m.heads; head++) {
-                    m.put(p + "self_attn.q_layernorm.norms." + head + ".weight", r, 1, 0.5, m.headDim);
+                for (int head = 0; head < heads; head++) {
+                    put(p + "self_attn.q_layernorm.norms." + head + ".weight", r, 1, 0.5, headDim);
                 }
-                for (int head = 0; head < m.kvHeads; head++) {
-                    m.put(p + "self_attn.k_layernorm.norms." + head + ".weight", r, 1, 0.5, m.headDim);
+                for (int head = 0; head < kvHeads; head++) {
+                    put(p + "self_attn.k_layernorm.norms." + head + ".weight", r, 1, 0.5, headDim);
                 }
             }
-            m.put(p + "mlp.gate_proj.weight", r, 0, in, m.intermediate, h);
-            m.put(p + "mlp.up_proj.weight", r, 0, in, m.intermediate, h);
-            m.put(p + "mlp.down_proj.weight", r, 0, 1 / Math.sqrt(m.intermediate), h, m.intermediate);
+            put(p + "mlp.gate_proj.weight", r, 0, in, intermediate, h);
+            put(p + "mlp.up_proj.weight", r, 0, in, intermediate, h);
+            put(p + "mlp.down_proj.weight", r, 0, 1 / Math.sqrt(intermediate), h, intermediate);
         }
-        m.norm("model.norm", r, h);
-        m.put("lm_head.weight", r, 0, 0.3, m.vocab, h);
-        return m;
+        norm("model.norm", r, h);
+        if (!tied) {
+            put("lm_head.weight", r, 0, 0.3, vocab, h);
+        }
+        return this;
     }
 
     /** A deep copy, for variants with edited weights. */
-    TinyStableLm copy() {
-        TinyStableLm c = new TinyStableLm(qkNorm, parallel, headDim, partialRotaryFactor);
+    TinyDecoder copy() {
+        TinyDecoder c = new TinyDecoder(modelType, rmsNorm, qkNorm, parallel, tied, headDim, partialRotaryFactor);
         values.forEach((k, v) -> c.values.put(k, v.clone()));
         c.shapes.putAll(shapes);
         return c;
@@ -127,11 +147,10 @@ final class TinyStableLm {
         }
     }
 
-    /** Writes config.json and model.safetensors into {@code folder}. */
-    void write(Path folder) throws IOException {
-        Files.createDirectories(folder);
+    /** The config.json transformers would write for this model. */
+    JsonObject config() {
         JsonObject c = new JsonObject();
-        c.addProperty("model_type", "stablelm");
+        c.addProperty("model_type", modelType);
         c.addProperty("hidden_act", "silu");
         c.addProperty("hidden_size", hidden);
         c.addProperty("intermediate_size", intermediate);
@@ -139,19 +158,39 @@ final class TinyStableLm {
         c.addProperty("num_key_value_heads", kvHeads);
         c.addProperty("num_hidden_layers", layers);
         c.addProperty("vocab_size", vocab);
-        c.addProperty("layer_norm_eps", eps);
         c.addProperty("rope_theta", ropeTheta);
-        c.addProperty("partial_rotary_factor", partialRotaryFactor);
         c.addProperty("max_position_embeddings", 256);
-        c.addProperty("qk_layernorm", qkNorm);
-        c.addProperty("use_parallel_residual", parallel);
-        c.addProperty("use_qkv_bias", true);
-        c.addProperty("tie_word_embeddings", false);
+        c.addProperty("tie_word_embeddings", tied);
         c.addProperty("bos_token_id", 0);
         c.addProperty("eos_token_id", 0);
         c.addProperty("torch_dtype", "float32");
+        if (modelType.equals("qwen2")) {
+            // Qwen2Config's keys; the sliding window is off, as in every released Qwen2/2.5 model.
+            c.addProperty("rms_norm_eps", eps);
+            c.addProperty("use_sliding_window", false);
+            c.addProperty("sliding_window", 256);
+            c.addProperty("max_window_layers", layers);
+            c.addProperty("attention_dropout", 0.0);
+        } else {
+            c.addProperty("layer_norm_eps", eps);
+            c.addProperty("partial_rotary_factor", partialRotaryFactor);
+            c.addProperty("qk_layernorm", qkNorm);
+            c.addProperty("use_parallel_residual", parallel);
+            c.addProperty("use_qkv_bias", true);
+        }
+        return c;
+    }
+
+    /** Writes config.json and model.safetensors into {@code folder}. */
+    void write(Path folder) throws IOException {
+        write(folder, config());
+    }
+
+    /** Writes {@code config} as config.json and the weights as model.safetensors into {@code folder}. */
+    void write(Path folder, JsonObject config) throws IOException {
+        Files.createDirectories(folder);
         Path tmp = folder.resolve("config.json.tmp");
-        Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(c));
+        Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(config));
         Files.move(tmp, folder.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
@@ -161,7 +200,9 @@ final class TinyStableLm {
 
     private void norm(String prefix, Random r, int n) {
         put(prefix + ".weight", r, 1, 0.2, n);
-        put(prefix + ".bias", r, 0, 0.1, n);
+        if (!rmsNorm) {
+            put(prefix + ".bias", r, 0, 0.1, n);
+        }
     }
 
     private void put(String name, Random r, double mean, double std, long... shape) {
