@@ -14,10 +14,8 @@ import dev.billionllm.bench.speed.SpeedBench;
 import dev.billionllm.bench.speed.SpeedConfig;
 import dev.billionllm.bench.speed.SpeedResult;
 import dev.billionllm.core.BillionException;
-import dev.billionllm.core.backend.Backends;
+import dev.billionllm.core.Model;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.config.ModelConfig;
-import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.tokenize.Tokenizer;
 import java.io.IOException;
@@ -37,8 +35,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * ModelReport report = Benchmark.builder()
- *         .setModel("tinyllama", Benchmark.fromFolder(folder, "pytorch", LoadOptions.defaults()))
- *         .optTokenizer(HfTokenizer.load(folder))
+ *         .setModel("tinyllama", "tinyllama", LoadOptions.builder().optDevice("cpu").build())
  *         .optSpeed(SpeedConfig.pp128tg128(5))
  *         .optMmlu(Path.of("mmlu/data"), 5, 20)
  *         .build()
@@ -64,18 +61,14 @@ public final class Benchmark {
         return new Builder();
     }
 
-    /** Loads {@code folder} (config.json plus weights) with the backend named {@code backend}. */
-    public static ModelSource fromFolder(Path folder, String backend, LoadOptions options) {
-        return () -> {
-            ModelConfig config = ModelConfigParser.parse(folder.resolve("config.json"));
-            return Backends.get(backend).load(folder, config, options);
-        };
-    }
-
     /** Runs every configured part and returns the report. */
     public ModelReport run() {
         long t0 = System.nanoTime();
-        try (CausalLM lm = b.source.load()) {
+        // A named model comes with its tokenizer; a source (random weights) gives the bare LM.
+        Model model = b.reference != null ? Model.load(b.reference, b.loadOptions) : null;
+        try (CausalLM lm = model != null ? model.lm() : b.source.load()) {
+            Tokenizer tokenizer = b.tokenizer != null ? b.tokenizer : model != null ? model.tokenizer() : null;
+            String backend = model != null ? model.backend() : b.backend;
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             b.progress.accept(String.format("%s: loaded in %.2f s", b.model, loadSeconds));
             List<SpeedResult> speed = List.of();
@@ -88,7 +81,7 @@ public final class Benchmark {
             }
             MmluResult mmlu = null;
             if (b.mmluData != null) {
-                mmlu = new MmluEvaluator(lm, requireTokenizer("MMLU")).numFewshot(b.mmluShots).limit(b.mmluLimit)
+                mmlu = new MmluEvaluator(lm, requireTokenizer(tokenizer, "MMLU")).numFewshot(b.mmluShots).limit(b.mmluLimit)
                         .progress(line -> b.progress.accept(b.model + ": mmlu " + line))
                         .evaluate(MmluDataset.load(b.mmluData));
                 b.progress.accept(String.format("%s: MMLU %d-shot micro %.4f macro %.4f", b.model, mmlu.numFewshot(),
@@ -97,23 +90,27 @@ public final class Benchmark {
             PerplexityResult ppl = null;
             if (b.perplexityText != null) {
                 String text = readText(b.perplexityText);
-                ppl = Perplexity.ofText(lm, requireTokenizer("perplexity"), text, b.window, b.stride);
+                ppl = Perplexity.ofText(lm, requireTokenizer(tokenizer, "perplexity"), text, b.window, b.stride);
                 b.progress.accept(String.format("%s: perplexity %.4f over %d tokens", b.model, ppl.perplexity(),
                         ppl.scoredTokens()));
             }
             long params = lm.config().parameterCount();
-            return new ModelReport(b.model, b.backend, b.device, b.threads, b.randomWeights, params,
+            return new ModelReport(b.model, backend, b.device, b.threads, b.randomWeights, params,
                     params * b.bytesPerParameter, loadSeconds, speed, MemorySnapshot.capture(), mmlu, ppl,
                     Environment.capture(b.probeEngines), Instant.now().toString());
+        } finally {
+            if (model != null) {
+                model.tokenizer().close();
+            }
         }
     }
 
-    private Tokenizer requireTokenizer(String what) {
-        if (b.tokenizer == null) {
+    private static Tokenizer requireTokenizer(Tokenizer tokenizer, String what) {
+        if (tokenizer == null) {
             throw new BillionException(what + " needs a tokenizer; set one with optTokenizer (random-weight models have "
                     + "none, and their scores would mean nothing anyway)");
         }
-        return b.tokenizer;
+        return tokenizer;
     }
 
     private static String readText(Path file) {
@@ -138,6 +135,8 @@ public final class Benchmark {
     public static final class Builder {
         private String model;
         private ModelSource source;
+        private String reference;
+        private LoadOptions loadOptions;
         private Tokenizer tokenizer;
         private String backend = "pytorch";
         private String device = "cpu";
@@ -156,14 +155,36 @@ public final class Benchmark {
 
         private Builder() {}
 
-        /** The model's name in reports and how to load it. Required. */
+        /**
+         * Required (this or {@link #setModel(String, ModelSource)}): the model's name in reports,
+         * and what to load with {@link Model#load(String, LoadOptions)} (a spec id, Hub repo id,
+         * folder or bundled model). Its tokenizer serves MMLU and perplexity, and its backend,
+         * device and threads are reported.
+         */
+        public Builder setModel(String name, String reference, LoadOptions options) {
+            this.model = Objects.requireNonNull(name, "name");
+            this.reference = Objects.requireNonNull(reference, "reference");
+            this.loadOptions = Objects.requireNonNull(options, "options");
+            this.source = null;
+            return optRuntime(options.backend() != null ? options.backend() : backend,
+                    options.device() != null ? options.device() : device, options.threads());
+        }
+
+        /**
+         * Required (this or {@link #setModel(String, String, LoadOptions)}): the model's name in reports and
+         * a source that builds it (random weights, for example).
+         */
         public Builder setModel(String name, ModelSource source) {
             this.model = Objects.requireNonNull(name, "name");
             this.source = Objects.requireNonNull(source, "source");
+            this.reference = null;
             return this;
         }
 
-        /** Tokenizer for MMLU and perplexity (the caller closes it). Default none: those parts need one. */
+        /**
+         * Tokenizer for MMLU and perplexity (the caller closes it). Default: the model's own when
+         * it was set by name, else none (those parts then fail).
+         */
         public Builder optTokenizer(Tokenizer tokenizer) {
             this.tokenizer = tokenizer;
             return this;
@@ -246,7 +267,7 @@ public final class Benchmark {
 
         public Benchmark build() {
             if (model == null) {
-                throw new IllegalStateException("setModel(name, source) is required");
+                throw new IllegalStateException("setModel(reference, options) or setModel(name, source) is required");
             }
             return new Benchmark(this);
         }

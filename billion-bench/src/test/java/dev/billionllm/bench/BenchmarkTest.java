@@ -69,24 +69,22 @@ class BenchmarkTest {
         JsonObject loss = ModelConfigParser.readJson(folder.resolve("golden.json")).getAsJsonObject("loss");
         Path text = dir.resolve("text.txt");
         Files.writeString(text, loss.get("text").getAsString());
-        try (HfTokenizer tokenizer = HfTokenizer.load(folder)) {
-            ModelReport r = Benchmark.builder()
-                    .setModel("tiny-tinyllama", Benchmark.fromFolder(folder, "pytorch",
-                            LoadOptions.defaults().withDevice("cpu").withUsableVocabSize(tokenizer.vocabSize())))
-                    .optTokenizer(tokenizer)
-                    .optSpeed(new SpeedConfig(List.of(8), List.of(4), 2, 1, 1))
-                    .optMmlu(Path.of(BenchmarkTest.class.getResource("/mmlu-sample").toURI()), 5, 0)
-                    .optPerplexity(text, 64, 32)
-                    .optProbeEngines(false)
-                    .build()
-                    .run();
-            assertThat(r.mmlu().total()).isEqualTo(9);
-            assertThat(r.mmlu().subjects()).hasSize(3);
-            // The text fits one window: transformers' loss on the same ids.
-            assertThat(r.perplexity().meanNll()).isCloseTo(loss.get("mean_nll").getAsDouble(), within(1e-4));
-            assertThat(r.speed()).allSatisfy(s -> assertThat(s.kvCacheBytes()).isPositive());
-            assertThat(r.randomWeights()).isFalse();
-        }
+        // By name, as the CLI does: the model's own tokenizer scores MMLU and perplexity.
+        ModelReport r = Benchmark.builder()
+                .setModel("tiny-tinyllama", folder.toString(), LoadOptions.builder().optDevice("cpu").build())
+                .optSpeed(new SpeedConfig(List.of(8), List.of(4), 2, 1, 1))
+                .optMmlu(Path.of(BenchmarkTest.class.getResource("/mmlu-sample").toURI()), 5, 0)
+                .optPerplexity(text, 64, 32)
+                .optProbeEngines(false)
+                .build()
+                .run();
+        assertThat(r.mmlu().total()).isEqualTo(9);
+        assertThat(r.mmlu().subjects()).hasSize(3);
+        // The text fits one window: transformers' loss on the same ids.
+        assertThat(r.perplexity().meanNll()).isCloseTo(loss.get("mean_nll").getAsDouble(), within(1e-4));
+        assertThat(r.speed()).allSatisfy(s -> assertThat(s.kvCacheBytes()).isPositive());
+        assertThat(r.randomWeights()).isFalse();
+        assertThat(r.backend()).isEqualTo("pytorch");
     }
 
     @Test

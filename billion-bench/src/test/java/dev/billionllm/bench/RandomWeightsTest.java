@@ -23,7 +23,7 @@ class RandomWeightsTest {
     @Test
     void buildsAWorkingModelOfTheConfigsShapeReproducibly() {
         float[] first;
-        try (CausalLM lm = RandomWeights.source(TINY, LoadOptions.defaults().withDevice("cpu"), 7).load();
+        try (CausalLM lm = RandomWeights.source(TINY, LoadOptions.builder().optDevice("cpu").build(), 7).load();
                 KvCache cache = lm.newCache(1, 4)) {
             Logits logits = lm.forward(TokenBatch.of(1, 2, 3), cache, LogitsMode.LAST);
             assertThat(logits.vocab()).isEqualTo(TINY.vocabSize());
@@ -32,7 +32,7 @@ class RandomWeightsTest {
                 assertThat(v).isFinite();
             }
         }
-        try (CausalLM lm = RandomWeights.source(TINY, LoadOptions.defaults().withDevice("cpu"), 7).load();
+        try (CausalLM lm = RandomWeights.source(TINY, LoadOptions.builder().optDevice("cpu").build(), 7).load();
                 KvCache cache = lm.newCache(1, 4)) {
             assertThat(lm.forward(TokenBatch.of(1, 2, 3), cache, LogitsMode.LAST).values()).containsExactly(first);
         }
@@ -41,7 +41,7 @@ class RandomWeightsTest {
     @Test
     void benchmarkReportsAreMarkedRandom() {
         ModelReport r = Benchmark.builder()
-                .setModel("tiny", RandomWeights.source(TINY, LoadOptions.defaults().withDevice("cpu"), 1))
+                .setModel("tiny", RandomWeights.source(TINY, LoadOptions.builder().optDevice("cpu").build(), 1))
                 .optRandomWeights(true)
                 .optSpeed(new SpeedConfig(List.of(16), List.of(8), 2, 1, 3))
                 .build()

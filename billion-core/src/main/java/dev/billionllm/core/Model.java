@@ -12,27 +12,35 @@ import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.generate.GenerationConfig;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.lm.CausalLM;
+import dev.billionllm.core.spec.ModelSpec;
 import dev.billionllm.core.tokenize.HfTokenizer;
 import dev.billionllm.core.tokenize.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
- * Everything needed to run one model folder: its config, tokenizer, chat template, generation
- * defaults, and the weights loaded on a backend.
+ * A loaded model: its config, tokenizer, chat template, generation defaults, and the weights on a
+ * backend. The one way to load a model, by whatever name the user has for it:
  *
  * <pre>{@code
- * try (Model model = Model.load(Path.of("testdata/tiny-tinyllama"))) {
+ * try (Model model = Model.load("tinyllama")) {          // after: billion download tinyllama
  *     GenerationResult r = model.generator().generate("the cat sat on",
  *             GenerationConfig.builder().optMaxNewTokens(16).build());
  *     System.out.println(r.text());
  * }
+ * Model.load("TinyLlama/TinyLlama-1.1B-Chat-v1.0");     // a Hub repo id in the Hugging Face cache
+ * Model.load(Path.of("models/my-llama"));                // a folder with config.json
+ * Model.load("tinyllama", LoadOptions.builder().optBackend("onnxruntime").optVariant("int8").build());
  * }</pre>
  *
- * <p>The model owns the weights and the tokenizer; {@link #close()} frees both. It is
- * thread-safe in the way {@link Generator} documents.
+ * <p>Loading never goes online: names are turned into folders by {@link ModelResolver}, and a
+ * model that is not downloaded yet gets an error that says how to download it. The model owns the
+ * weights and the tokenizer; {@link #close()} frees both. It is thread-safe in the way
+ * {@link Generator} documents.
  */
 public final class Model implements AutoCloseable {
     /** Backend used when none is named: PyTorch for safetensors folders, else the first that can load. */
@@ -59,19 +67,56 @@ public final class Model implements AutoCloseable {
         this.loadTime = loadTime;
     }
 
-    /** Loads {@code folder} on the default backend with engine defaults. */
-    public static Model load(Path folder) {
-        return load(folder, null, LoadOptions.defaults());
+    /**
+     * Loads a model by name with default options: a spec id ({@code tinyllama}), a Hub repo id
+     * ({@code org/name}) downloaded to the Hugging Face cache, a folder, or a bundled small model
+     * (see {@link ModelResolver} for the order).
+     *
+     * @throws ConfigException when the name is unknown or the model is not downloaded (the message
+     *     says how to download it), or its files are broken
+     */
+    public static Model load(String reference) {
+        return load(reference, LoadOptions.defaults());
+    }
+
+    /** {@link #load(String)} with options; {@link LoadOptions#hubCacheDir()} picks the cache searched. */
+    public static Model load(String reference, LoadOptions options) {
+        Objects.requireNonNull(options, "options");
+        ModelResolver.Located located = resolver(options).locate(reference);
+        return load(located.folder(), located.spec(), options);
     }
 
     /**
-     * Loads a model folder (config.json, tokenizer.json, weights).
+     * Loads a spec's model from its local folder or its snapshot in the Hugging Face cache. The
+     * spec's recommended generation settings fill what the folder's generation_config.json leaves
+     * unset.
      *
-     * @param folder the model folder
-     * @param backend backend name ("pytorch", "onnxruntime"), or null to pick one that can load the folder
-     * @param options device, threads, variant
+     * @throws ConfigException when it is not downloaded; the message says how to download it
      */
-    public static Model load(Path folder, String backend, LoadOptions options) {
+    public static Model load(ModelSpec spec, LoadOptions options) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(options, "options");
+        return load(resolver(options).resolve(spec), Optional.of(spec), options);
+    }
+
+    /** Loads {@code folder} with default options. */
+    public static Model load(Path folder) {
+        return load(folder, LoadOptions.defaults());
+    }
+
+    /**
+     * Loads a model folder (config.json, tokenizer.json, weights) on the backend
+     * {@link LoadOptions#backend()} names, or on one that can read the folder.
+     */
+    public static Model load(Path folder, LoadOptions options) {
+        return load(folder, Optional.empty(), options);
+    }
+
+    private static ModelResolver resolver(LoadOptions options) {
+        return ModelResolver.builder().optHubCacheDir(options.hubCacheDir()).build();
+    }
+
+    private static Model load(Path folder, Optional<ModelSpec> spec, LoadOptions options) {
         Objects.requireNonNull(folder, "folder");
         Objects.requireNonNull(options, "options");
         if (!Files.isDirectory(folder)) {
@@ -80,12 +125,16 @@ public final class Model implements AutoCloseable {
         long start = System.nanoTime();
         ModelConfig config = ModelConfigParser.parse(folder);
         GenerationDefaults defaults = GenerationConfigParser.parse(folder);
-        Backend chosen = chooseBackend(folder, backend);
+        if (spec.isPresent()) {
+            defaults = defaults.orElse(spec.get().generationDefaults());
+        }
+        Backend chosen = chooseBackend(folder, options.backend());
+        chosen.checkOptions(options.backendOptions());
         HfTokenizer tokenizer = HfTokenizer.load(folder);
         try {
             ChatTemplate template = ChatTemplates.load(folder, tokenizer);
-            LoadOptions effective = options.usableVocabSize() > 0 ? options
-                    : options.withUsableVocabSize(Math.min(tokenizer.vocabSize(), config.vocabSize()));
+            LoadOptions effective = options.usableVocabSize() > 0 ? options : options.toBuilder()
+                    .optUsableVocabSize(Math.min(tokenizer.vocabSize(), config.vocabSize())).build();
             CausalLM lm = chosen.load(folder, config, effective);
             return new Model(folder, chosen.name(), config, defaults, tokenizer, template, lm,
                     Duration.ofNanos(System.nanoTime() - start));
@@ -116,8 +165,10 @@ public final class Model implements AutoCloseable {
             }
         }
         if (fallback == null) {
-            throw new ConfigException(folder + ": no backend can load this folder (expected model.safetensors, "
-                    + "model.safetensors.index.json or an ONNX decoder such as model.onnx)");
+            throw new ConfigException(folder + ": no installed backend can load this folder (expected model.safetensors,"
+                    + " model.safetensors.index.json or an ONNX decoder such as model.onnx; installed: "
+                    + Backends.all().stream().map(Backend::name).collect(Collectors.joining(", ")) + "). "
+                    + Backends.ENGINE_DEPENDENCIES);
         }
         return fallback;
     }

@@ -37,7 +37,7 @@ class ModelTest {
     @Test
     void namedBackendThatCannotReadTheFolderIsAClearError() {
         Path onnxOnly = Fixtures.dir("tiny-tinyllama-onnx");
-        assertThatThrownBy(() -> Model.load(onnxOnly, "pytorch", LoadOptions.defaults()))
+        assertThatThrownBy(() -> Model.load(onnxOnly, LoadOptions.builder().optBackend("pytorch").build()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("backend \"pytorch\"")
                 .hasMessageContaining(onnxOnly.toString());

@@ -8,7 +8,6 @@ import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.spec.SeedSpecs;
-import dev.billionllm.core.tokenize.HfTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +31,7 @@ import picocli.CommandLine.Option;
  * Benchmark --compare bench-out --docs docs
  * </pre>
  */
-@Command(name = "Benchmark", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Speed, memory, MMLU and perplexity of one model; or a comparison of earlier runs.")
 public final class Benchmark implements Callable<Integer> {
 
@@ -42,7 +41,8 @@ public final class Benchmark implements Callable<Integer> {
     @Option(names = "--random-weights", description = "build the model's full-size shape with random weights")
     boolean randomWeights;
 
-    @Option(names = "--backend", defaultValue = "pytorch", description = "backend (default ${DEFAULT-VALUE})")
+    @Option(names = "--backend", description = "pytorch or onnxruntime (default: pytorch for safetensors folders;"
+            + " always pytorch with --random-weights)")
     String backend;
 
     @Option(names = "--device", defaultValue = "cpu", description = "device (default ${DEFAULT-VALUE})")
@@ -138,30 +138,23 @@ public final class Benchmark implements Callable<Integer> {
         if (model == null) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--model or --compare is required");
         }
-        LoadOptions options = LoadOptions.defaults().withDevice(device).withThreads(threads);
+        LoadOptions options = LoadOptions.builder().optBackend(backend).optDevice(device).optThreads(threads).build();
         Path folder = Path.of(model);
         boolean isFolder = Files.isRegularFile(folder.resolve("config.json"));
-        String name = isFolder ? folder.getFileName().toString() : model;
+        String name = isFolder ? folder.getFileName().toString() : model.replace("/", "--");
         var builder = dev.billionllm.bench.Benchmark.builder()
-                .optRuntime(backend, device, threads)
+                .optRuntime(backend != null ? backend : "pytorch", device, threads)
                 .optRandomWeights(randomWeights)
                 .optSpeed(skipSpeed ? null : new SpeedConfig(pp, tg, reps, warmup, 42))
                 .optProgress(out()::println);
-        HfTokenizer tokenizer = null;
         if (randomWeights) {
             ModelConfig config = isFolder ? ModelConfigParser.parse(folder.resolve("config.json"))
                     : SeedSpecs.bundledConfig(model).orElseThrow(() -> new IllegalArgumentException(
                             "\"" + model + "\" is neither a model folder nor a seed spec id"));
             builder.setModel(name, RandomWeights.source(config, options, 42));
         } else {
-            if (!isFolder) {
-                // A bundled model name, or a spec id whose snapshot is in the Hugging Face cache.
-                folder = dev.billionllm.examples.cli.ModelResolver.resolve(model, spec.commandLine().getErr());
-            }
-            tokenizer = HfTokenizer.load(folder);
-            builder.setModel(name, dev.billionllm.bench.Benchmark.fromFolder(folder, backend,
-                    options.withUsableVocabSize(tokenizer.vocabSize())));
-            builder.optTokenizer(tokenizer);
+            // Whatever Model.load takes: a folder, a downloaded spec or Hub repo id, a bundled model.
+            builder.setModel(name, model, options);
             if (mmluData != null && !skipMmlu) {
                 builder.optMmlu(mmluData, shots, limit);
             }
@@ -169,16 +162,10 @@ public final class Benchmark implements Callable<Integer> {
                 builder.optPerplexity(pplText, window, stride);
             }
         }
-        try {
-            ModelReport report = builder.build().run();
-            dev.billionllm.bench.Benchmark.writeReports(List.of(report), out, name);
-            out().print(Reports.markdown(List.of(report), ""));
-            out().println("wrote " + out.resolve(name + ".md"));
-        } finally {
-            if (tokenizer != null) {
-                tokenizer.close();
-            }
-        }
+        ModelReport report = builder.build().run();
+        dev.billionllm.bench.Benchmark.writeReports(List.of(report), out, name);
+        out().print(Reports.markdown(List.of(report), ""));
+        out().println("wrote " + out.resolve(name + ".md"));
         return 0;
     }
 }

@@ -107,7 +107,7 @@ class BadInputTest {
                 chat("top_p 0", msg(",\"top_p\":0"), 400, "invalid_value", "top_p"),
                 chat("top_p above 1", msg(",\"top_p\":1.5"), 400, "invalid_value", "top_p"),
                 chat("negative top_k", msg(",\"top_k\":-3"), 400, "invalid_value", "top_k"),
-                chat("min_p 1", msg(",\"min_p\":1"), 400, "invalid_value", "min_p"),
+                chat("min_p above 1", msg(",\"min_p\":1.5"), 400, "invalid_value", "min_p"),
                 chat("repetition_penalty 0", msg(",\"repetition_penalty\":0"), 400, "invalid_value",
                         "repetition_penalty"),
                 chat("max_tokens 0", msg("").replace("\"max_tokens\":4", "\"max_tokens\":0"), 400, "invalid_value",

@@ -19,7 +19,8 @@ class OnnxServeTest {
 
     @Test
     void concurrentGreedyChatsOnTheOnnxExportMatchTheGenerator() throws Exception {
-        try (Model model = Model.load(Fixtures.dir("tiny-tinyllama-onnx"), "onnxruntime", LoadOptions.defaults());
+        try (Model model = Model.load(Fixtures.dir("tiny-tinyllama-onnx"),
+                LoadOptions.builder().optBackend("onnxruntime").build());
                 BillionServer server = ServerTestSupport.start(model)) {
             List<String> prompts = List.of("hello", "the cat", "what is a dog?", "count: one two");
             List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();

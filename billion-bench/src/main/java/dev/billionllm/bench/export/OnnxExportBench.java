@@ -118,7 +118,9 @@ public final class OnnxExportBench {
             long disk = Files.size(dst.resolve(OnnxExporter.DATA_FILE)) + Files.size(dst.resolve(OnnxExporter.MODEL_FILE));
             System.gc();
             long t1 = System.nanoTime();
-            try (CausalLM lm = Backends.get("onnxruntime").load(dst, config, LoadOptions.defaults().withThreads(threads))) {
+            try (CausalLM lm = Backends.get("onnxruntime").load(dst, config, LoadOptions.builder()
+                    .optThreads(threads).optBackendOption("spinning", System.getProperty("billion.onnx.spinning", "true"))
+                    .build())) {
                 double loadS = (System.nanoTime() - t1) / 1e9;
                 double[] speed = speed(lm, runs);
                 String label = "onnx-" + variant + (precision == Precision.INT8 ? "-" + int8Encoding.id() : "");
@@ -136,7 +138,7 @@ public final class OnnxExportBench {
         System.gc();
         long t0 = System.nanoTime();
         try (CausalLM lm = PtCausalLM.load(config, WeightReader.of(new RandomLlamaWeights(config), "random weights"),
-                LoadOptions.defaults().withThreads(threads))) {
+                LoadOptions.builder().optThreads(threads).build())) {
             double loadS = (System.nanoTime() - t0) / 1e9;
             double[] speed = speed(lm, runs);
             System.out.printf("%-7s %10s %9.1f %10.1f %10.1f %9d %9s%n", "pytorch", "-", loadS, speed[0], speed[1],

@@ -88,8 +88,8 @@ public final class ServerBench {
         System.out.println("|---|---|---|---|---|---|---|");
         try (HfTokenizer tokenizer = HfTokenizer.load(tokenizerFolder)) {
             // the model's vocabulary is 32000, the tokenizer's smaller: sample only ids it can decode
-            LoadOptions options = LoadOptions.defaults().withThreads(threads)
-                    .withUsableVocabSize(Math.min(tokenizer.vocabSize(), config.vocabSize()));
+            LoadOptions options = LoadOptions.builder().optThreads(threads)
+                    .optUsableVocabSize(Math.min(tokenizer.vocabSize(), config.vocabSize())).build();
             for (String backend : backends) {
                 try (CausalLM lm = load(backend, config, options, work)) {
                     Generator generator = Generator.builder(lm).optTokenizer(tokenizer)

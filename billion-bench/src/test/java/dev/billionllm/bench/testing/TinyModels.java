@@ -1,7 +1,8 @@
 package dev.billionllm.bench.testing;
 
-import dev.billionllm.bench.Benchmark;
+import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.testing.Fixtures;
 
@@ -11,6 +12,7 @@ public final class TinyModels {
     private TinyModels() {}
 
     public static CausalLM load(String fixture) {
-        return Benchmark.fromFolder(Fixtures.dir(fixture), "pytorch", LoadOptions.defaults().withDevice("cpu")).load();
+        return Backends.get("pytorch").load(Fixtures.dir(fixture), ModelConfigParser.parse(Fixtures.dir(fixture)),
+                LoadOptions.builder().optDevice("cpu").build());
     }
 }

@@ -1,45 +1,257 @@
 package dev.billionllm.core.backend;
 
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
 /**
- * How a backend loads a model.
+ * How a model is found and loaded: which backend, on which device, with how many threads, which
+ * file variant, and options only one backend understands. Immutable; every field is optional, so
+ * {@link #defaults()} loads anything the installed backends can read.
  *
- * @param device "cpu", or "gpu" / "gpu:N" where the engine finds one; null picks the engine default
- *     (GPU when DJL finds CUDA, else CPU)
- * @param threads intra-op threads; 0 leaves the engine's default
- * @param variant backend-specific file choice (ONNX: "fp32", "quantized", "int8", "q4", "fp16", or
- *     a file name); null picks the default
- * @param usableVocabSize ids at or past this are never produced (the tokenizer's size); 0 = the
- *     config's vocab_size
+ * <pre>{@code
+ * LoadOptions options = LoadOptions.builder()
+ *         .optBackend("onnxruntime")
+ *         .optVariant("int8")
+ *         .optThreads(4)
+ *         .optBackendOption("spinning", "false")
+ *         .build();
+ * try (Model model = Model.load("tinyllama", options)) { ... }
+ * }</pre>
  */
-public record LoadOptions(String device, int threads, String variant, int usableVocabSize) {
+public final class LoadOptions {
 
-    public LoadOptions {
-        if (threads < 0) {
-            throw new IllegalArgumentException("threads must be >= 0 (0 = engine default), got " + threads);
-        }
-        if (usableVocabSize < 0) {
-            throw new IllegalArgumentException("usableVocabSize must be >= 0, got " + usableVocabSize);
-        }
+    private static final Pattern DEVICE = Pattern.compile("cpu|gpu(:\\d{1,3})?");
+
+    private final String backend;
+    private final String device;
+    private final int threads;
+    private final String variant;
+    private final Map<String, String> backendOptions;
+    private final Path hubCacheDir;
+    private final int usableVocabSize;
+
+    private LoadOptions(Builder b) {
+        backend = b.backend;
+        device = b.device;
+        threads = b.threads;
+        variant = b.variant;
+        backendOptions = Collections.unmodifiableMap(new TreeMap<>(b.backendOptions));
+        hubCacheDir = b.hubCacheDir;
+        usableVocabSize = b.usableVocabSize;
     }
 
-    /** Engine defaults everywhere. */
+    /** Every option at its default. */
     public static LoadOptions defaults() {
-        return new LoadOptions(null, 0, null, 0);
+        return builder().build();
     }
 
-    public LoadOptions withDevice(String device) {
-        return new LoadOptions(device, threads, variant, usableVocabSize);
+    /** A builder with every option at its default. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public LoadOptions withThreads(int threads) {
-        return new LoadOptions(device, threads, variant, usableVocabSize);
+    /** A builder holding these options, to derive others. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.backend = backend;
+        b.device = device;
+        b.threads = threads;
+        b.variant = variant;
+        b.backendOptions.putAll(backendOptions);
+        b.hubCacheDir = hubCacheDir;
+        b.usableVocabSize = usableVocabSize;
+        return b;
     }
 
-    public LoadOptions withVariant(String variant) {
-        return new LoadOptions(device, threads, variant, usableVocabSize);
+    /** Backend name ("pytorch", "onnxruntime"), or null to pick one that can read the folder. */
+    public String backend() {
+        return backend;
     }
 
-    public LoadOptions withUsableVocabSize(int usableVocabSize) {
-        return new LoadOptions(device, threads, variant, usableVocabSize);
+    /** "cpu", "gpu" or "gpu:N", or null for the engine default. */
+    public String device() {
+        return device;
+    }
+
+    /** Intra-op threads; 0 leaves the engine's default. */
+    public int threads() {
+        return threads;
+    }
+
+    /** Backend-specific file choice, or null for the backend's default. */
+    public String variant() {
+        return variant;
+    }
+
+    /** Options for the chosen backend only, by key (sorted); empty unless set. */
+    public Map<String, String> backendOptions() {
+        return backendOptions;
+    }
+
+    /** Root of the Hugging Face cache to look in, or null for the environment's (see the builder). */
+    public Path hubCacheDir() {
+        return hubCacheDir;
+    }
+
+    /** Ids at or past this are never produced; 0 means the config's vocab_size. */
+    public int usableVocabSize() {
+        return usableVocabSize;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof LoadOptions)) {
+            return false;
+        }
+        LoadOptions l = (LoadOptions) o;
+        return threads == l.threads && usableVocabSize == l.usableVocabSize && Objects.equals(backend, l.backend)
+                && Objects.equals(device, l.device) && Objects.equals(variant, l.variant)
+                && backendOptions.equals(l.backendOptions) && Objects.equals(hubCacheDir, l.hubCacheDir);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(backend, device, threads, variant, backendOptions, hubCacheDir, usableVocabSize);
+    }
+
+    @Override
+    public String toString() {
+        return "LoadOptions{backend=" + (backend == null ? "auto" : backend) + ", device="
+                + (device == null ? "default" : device) + ", threads=" + threads + ", variant=" + variant
+                + ", backendOptions=" + backendOptions + (hubCacheDir == null ? "" : ", hubCacheDir=" + hubCacheDir)
+                + (usableVocabSize == 0 ? "" : ", usableVocabSize=" + usableVocabSize) + "}";
+    }
+
+    /**
+     * Builds {@link LoadOptions}. Every field is optional ({@code opt*}); each setter rejects a bad
+     * value at once with an {@link IllegalArgumentException}, and {@link #build()} checks that a
+     * named backend is installed and understands the backend options.
+     */
+    public static final class Builder {
+        private String backend;
+        private String device;
+        private int threads;
+        private String variant;
+        private final Map<String, String> backendOptions = new TreeMap<>();
+        private Path hubCacheDir;
+        private int usableVocabSize;
+
+        private Builder() {}
+
+        /**
+         * The backend: "pytorch" (safetensors weights) or "onnxruntime" (an ONNX decoder), or any
+         * other {@link Backend} on the class path. Default null: PyTorch when the folder has
+         * safetensors weights and PyTorch is installed, else the first installed backend that can
+         * read the folder.
+         */
+        public Builder optBackend(String backend) {
+            if (backend != null && backend.isBlank()) {
+                throw new IllegalArgumentException("backend must not be blank (null picks one)");
+            }
+            this.backend = backend == null ? null : backend.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /**
+         * The device: "cpu", "gpu" or "gpu:N". Default null: the engine's default (PyTorch: the
+         * first GPU when DJL finds CUDA, else the CPU; ONNX Runtime: the CPU).
+         */
+        public Builder optDevice(String device) {
+            if (device != null && !DEVICE.matcher(device.toLowerCase(Locale.ROOT)).matches()) {
+                throw new IllegalArgumentException("device must be cpu, gpu or gpu:N, got \"" + device + "\"");
+            }
+            this.device = device == null ? null : device.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /**
+         * Intra-op threads, &ge; 0. Default 0: the engine's default (one per core). PyTorch's pool is
+         * process-wide, so the last model loaded with a non-zero value sets it for all.
+         */
+        public Builder optThreads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads must be >= 0 (0 = engine default), got " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Which weights file to load where a folder has several. ONNX Runtime: "fp32", "quantized",
+         * "int8", "q4", "q4f16", "fp16" or a file name. Default null: the backend's default
+         * (ONNX Runtime: model.onnx, else the first variant present).
+         */
+        public Builder optVariant(String variant) {
+            if (variant != null && variant.isBlank()) {
+                throw new IllegalArgumentException("variant must not be blank (null picks the default)");
+            }
+            this.variant = variant;
+            return this;
+        }
+
+        /**
+         * An option only one backend understands; setting a key again replaces its value. Default:
+         * none. Keys each backend reads (see {@link Backend#optionNames()}):
+         * <ul>
+         *   <li>onnxruntime {@code optimization}: graph optimisation, none, basic, extended or all
+         *       (default all);
+         *   <li>onnxruntime {@code spinning}: "false" stops idle intra-op threads from spin-waiting,
+         *       much faster on busy or shared cores (default true, ONNX Runtime's own default).
+         * </ul>
+         * PyTorch reads none. {@link #build()} rejects keys the named backend does not read;
+         * without a named backend the check happens when one is picked.
+         */
+        public Builder optBackendOption(String key, String value) {
+            if (key == null || key.isBlank()) {
+                throw new IllegalArgumentException("backend option key must not be blank");
+            }
+            if (value == null) {
+                throw new IllegalArgumentException("backend option \"" + key + "\" needs a value");
+            }
+            backendOptions.put(key, value);
+            return this;
+        }
+
+        /**
+         * Root of the Hugging Face cache where {@code Model.load} looks for downloaded models.
+         * Default null: {@code HF_HUB_CACHE}, else {@code HF_HOME/hub}, else
+         * {@code ~/.cache/huggingface/hub}, as huggingface_hub reads them.
+         */
+        public Builder optHubCacheDir(Path hubCacheDir) {
+            this.hubCacheDir = hubCacheDir;
+            return this;
+        }
+
+        /**
+         * Token ids at or past this are never produced, &ge; 0. Default 0: {@code Model.load} uses
+         * the tokenizer's size (some checkpoints pad the embedding past it), a backend used on its
+         * own the config's vocab_size.
+         */
+        public Builder optUsableVocabSize(int usableVocabSize) {
+            if (usableVocabSize < 0) {
+                throw new IllegalArgumentException("usableVocabSize must be >= 0 (0 = vocab_size), got "
+                        + usableVocabSize);
+            }
+            this.usableVocabSize = usableVocabSize;
+            return this;
+        }
+
+        /**
+         * The immutable options.
+         *
+         * @throws dev.billionllm.core.UnsupportedModelException when the named backend is not installed
+         * @throws IllegalArgumentException when it does not read one of the backend options or a value
+         */
+        public LoadOptions build() {
+            if (backend != null) {
+                Backends.get(backend).checkOptions(backendOptions);
+            }
+            return new LoadOptions(this);
+        }
     }
 }

@@ -114,44 +114,59 @@ public record GenerationDefaults(
                 maxLength.isPresent() ? maxLength : fallback.maxLength);
     }
 
-    private static void checkTokenId(String field, int id) {
+    // The one validation of generation settings: GenerationConfig's setters and the sampler's
+    // processors call these too, so a value accepted in generation_config.json is accepted
+    // everywhere. Ranges are transformers' (its logits warpers and GenerationConfig); each message
+    // names the generation_config.json key and the Java setter.
+
+    /** Token ids (bos, eos, pad) are &ge; 0. */
+    public static void checkTokenId(String field, int id) {
         if (id < 0) {
             throw new IllegalArgumentException(field + " must be >= 0, got " + id);
         }
     }
 
-    private static void checkTemperature(double t) {
+    /** temperature: finite and &ge; 0 (0 = greedy). */
+    public static void checkTemperature(double t) {
         if (!(t >= 0) || Double.isInfinite(t)) {
-            throw new IllegalArgumentException("temperature must be a finite number >= 0, got " + t);
+            throw new IllegalArgumentException("temperature must be finite and >= 0 (0 = greedy), got " + t);
         }
     }
 
-    private static void checkTopK(int k) {
+    /** top_k: &ge; 0 (0 = disabled, as transformers skips its TopKLogitsWarper). */
+    public static void checkTopK(int k) {
         if (k < 0) {
-            throw new IllegalArgumentException("top_k must be >= 0 (0 disables it), got " + k);
+            throw new IllegalArgumentException("top_k (topK) must be >= 0 (0 = disabled), got " + k);
         }
     }
 
-    private static void checkTopP(double p) {
+    /** top_p: in (0, 1] (1 = disabled). */
+    public static void checkTopP(double p) {
         if (!(p > 0 && p <= 1)) {
-            throw new IllegalArgumentException("top_p must be in (0, 1], got " + p);
+            throw new IllegalArgumentException("top_p (topP) must be in (0, 1] (1 = disabled), got " + p);
         }
     }
 
-    private static void checkMinP(double p) {
+    /**
+     * min_p: in [0, 1] (0 = disabled), as transformers' MinPLogitsWarper accepts; 1 keeps only the
+     * tokens as likely as the most likely one.
+     */
+    public static void checkMinP(double p) {
         if (!(p >= 0 && p <= 1)) {
-            throw new IllegalArgumentException("min_p must be in [0, 1], got " + p);
+            throw new IllegalArgumentException("min_p (minP) must be in [0, 1] (0 = disabled), got " + p);
         }
     }
 
-    private static void checkRepetitionPenalty(double r) {
+    /** repetition_penalty: finite and &gt; 0 (1 = disabled). */
+    public static void checkRepetitionPenalty(double r) {
         if (!(r > 0) || Double.isInfinite(r)) {
             throw new IllegalArgumentException(
-                    "repetition_penalty must be a finite number > 0 (1 disables it), got " + r);
+                    "repetition_penalty (repetitionPenalty) must be finite and > 0 (1 = disabled), got " + r);
         }
     }
 
-    private static void checkPositive(String field, int v) {
+    /** max_new_tokens and max_length: &gt; 0. */
+    public static void checkPositive(String field, int v) {
         if (v <= 0) {
             throw new IllegalArgumentException(field + " must be > 0, got " + v);
         }

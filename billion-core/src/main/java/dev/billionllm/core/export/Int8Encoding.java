@@ -49,6 +49,18 @@ public enum Int8Encoding {
         return this == S8;
     }
 
+    /**
+     * The exact encoding expected to run fastest on {@code cpu}, for exports built on the machine that
+     * will run them (the export cache): {@link #U8} where the CPU has 8-bit dot products (VNNI) or
+     * is not x86, where it costs nothing (measured in docs/export.md); {@link #S7} on x86 without
+     * VNNI, which keeps ONNX Runtime's uint8 x int8 kernel ({@code vpmaddubsw}, twice the
+     * multiply-adds per instruction of the uint8 x uint8 kernel's {@code vpmaddwd}) without
+     * saturating. Both are exact on every CPU, so a file moved to another machine stays right.
+     */
+    public static Int8Encoding fastestExact(dev.billionllm.core.platform.CpuFeatures cpu) {
+        return cpu.saturatesU8S8() ? S7 : U8;
+    }
+
     /** Parses {@link #id()} (case-insensitive). */
     public static Int8Encoding of(String id) {
         for (Int8Encoding e : values()) {

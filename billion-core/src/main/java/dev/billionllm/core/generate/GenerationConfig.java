@@ -189,9 +189,7 @@ public final class GenerationConfig {
          * @throws IllegalArgumentException unless {@code n >= 1}
          */
         public Builder optMaxNewTokens(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("maxNewTokens must be >= 1, got " + n);
-            }
+            GenerationDefaults.checkPositive("max_new_tokens (maxNewTokens)", n);
             this.maxNewTokens = n;
             return this;
         }
@@ -205,9 +203,8 @@ public final class GenerationConfig {
         public Builder optEosTokenIds(Collection<Integer> ids) {
             Objects.requireNonNull(ids, "eos token ids (pass an empty set to disable eos)");
             for (Integer id : ids) {
-                if (id == null || id < 0) {
-                    throw new IllegalArgumentException("eos token ids must be >= 0, got " + ids);
-                }
+                GenerationDefaults.checkTokenId("eos_token_id (eosTokenIds)",
+                        Objects.requireNonNull(id, "eos token ids must not contain null"));
             }
             this.eosTokenIds = new LinkedHashSet<>(ids);
             return this;
@@ -243,9 +240,7 @@ public final class GenerationConfig {
          * @throws IllegalArgumentException for a negative, NaN or infinite value
          */
         public Builder optTemperature(double t) {
-            if (!(t >= 0) || Double.isInfinite(t)) {
-                throw new IllegalArgumentException("temperature must be finite and >= 0 (0 = greedy), got " + t);
-            }
+            GenerationDefaults.checkTemperature(t);
             this.temperature = t;
             return this;
         }
@@ -257,9 +252,7 @@ public final class GenerationConfig {
          * @throws IllegalArgumentException for a negative value
          */
         public Builder optTopK(int k) {
-            if (k < 0) {
-                throw new IllegalArgumentException("topK must be >= 0 (0 = disabled), got " + k);
-            }
+            GenerationDefaults.checkTopK(k);
             this.topK = k;
             return this;
         }
@@ -271,23 +264,19 @@ public final class GenerationConfig {
          * @throws IllegalArgumentException unless {@code 0 < p <= 1}
          */
         public Builder optTopP(double p) {
-            if (!(p > 0 && p <= 1)) {
-                throw new IllegalArgumentException("topP must be in (0, 1] (1 = disabled), got " + p);
-            }
+            GenerationDefaults.checkTopP(p);
             this.topP = p;
             return this;
         }
 
         /**
          * Drops tokens whose probability is below {@code p} times the top token's. Default 0:
-         * disabled.
+         * disabled; 1 keeps only the tokens as likely as the top one (transformers accepts [0, 1]).
          *
-         * @throws IllegalArgumentException unless {@code 0 <= p < 1}
+         * @throws IllegalArgumentException unless {@code 0 <= p <= 1}
          */
         public Builder optMinP(double p) {
-            if (!(p >= 0 && p < 1)) {
-                throw new IllegalArgumentException("minP must be in [0, 1) (0 = disabled), got " + p);
-            }
+            GenerationDefaults.checkMinP(p);
             this.minP = p;
             return this;
         }
@@ -299,10 +288,7 @@ public final class GenerationConfig {
          * @throws IllegalArgumentException unless the value is finite and {@code > 0}
          */
         public Builder optRepetitionPenalty(double penalty) {
-            if (!(penalty > 0) || Double.isInfinite(penalty)) {
-                throw new IllegalArgumentException("repetitionPenalty must be finite and > 0 (1 = disabled), got "
-                        + penalty);
-            }
+            GenerationDefaults.checkRepetitionPenalty(penalty);
             this.repetitionPenalty = penalty;
             return this;
         }

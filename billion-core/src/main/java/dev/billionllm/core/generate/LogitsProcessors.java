@@ -1,5 +1,6 @@
 package dev.billionllm.core.generate;
 
+import dev.billionllm.core.config.GenerationDefaults;
 import java.util.Arrays;
 import java.util.BitSet;
 
@@ -35,9 +36,7 @@ public final class LogitsProcessors {
      * when negative, so a penalty above 1 always makes a seen token less likely.
      */
     public static LogitsProcessor repetitionPenalty(double penalty) {
-        if (!(penalty > 0) || Double.isInfinite(penalty)) {
-            throw new IllegalArgumentException("repetition penalty must be finite and > 0, got " + penalty);
-        }
+        GenerationDefaults.checkRepetitionPenalty(penalty);
         float p = (float) penalty;
         return (logits, context) -> {
             BitSet seen = new BitSet(logits.length);
@@ -93,9 +92,7 @@ public final class LogitsProcessors {
      * stays. What remains is the smallest set of most likely ids whose mass reaches {@code p}.
      */
     public static LogitsProcessor topP(double p) {
-        if (!(p > 0 && p <= 1)) {
-            throw new IllegalArgumentException("top-p must be in (0, 1], got " + p);
-        }
+        GenerationDefaults.checkTopP(p);
         return (logits, context) -> {
             int[] order = ascendingFinite(logits);
             double[] probs = softmaxOf(logits, order);
@@ -117,9 +114,7 @@ public final class LogitsProcessors {
      * the most likely id always stays.
      */
     public static LogitsProcessor minP(double p) {
-        if (!(p >= 0 && p < 1)) {
-            throw new IllegalArgumentException("min-p must be in [0, 1), got " + p);
-        }
+        GenerationDefaults.checkMinP(p);
         return (logits, context) -> {
             int[] order = ascendingFinite(logits);
             if (order.length == 0) {

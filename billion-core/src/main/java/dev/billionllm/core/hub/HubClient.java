@@ -7,6 +7,8 @@ import com.google.gson.JsonParser;
 import dev.billionllm.core.hub.HubException.Reason;
 import dev.billionllm.core.hub.HubHttp.FileMetadata;
 import dev.billionllm.core.hub.HubHttp.Target;
+import dev.billionllm.core.spec.ModelRegistry;
+import dev.billionllm.core.spec.ModelSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -50,7 +53,7 @@ public final class HubClient {
     private static final String INDEX = "model.safetensors.index.json";
 
     private final HubOptions options;
-    private final ModelResolver resolver;
+    private final Supplier<ModelRegistry> registry;
     private final HubCache cache;
     private final HubHttp http;
     private final BlobDownloader downloader;
@@ -60,22 +63,40 @@ public final class HubClient {
         this(HubOptions.fromEnvironment());
     }
 
-    /** A client that resolves model spec ids through {@link ModelResolver#specs()}. */
+    /**
+     * A client that looks model spec ids up in {@link ModelRegistry#load()}, loaded on first use
+     * (so that a broken user spec file does not stop downloads by repo id).
+     */
     public HubClient(HubOptions options) {
-        this(options, ModelResolver.specs());
+        this(options, lazyDefaultRegistry(), new HubCache(options.cacheDir()));
     }
 
-    /** @param resolver maps model spec ids to repos; ids it does not know are taken as repo ids */
-    public HubClient(HubOptions options, ModelResolver resolver) {
-        this(options, resolver, new HubCache(options.cacheDir()));
+    /** @param registry maps model spec ids to repos; ids it does not know are taken as repo ids */
+    public HubClient(HubOptions options, ModelRegistry registry) {
+        this(options, () -> registry, new HubCache(options.cacheDir()));
+        Objects.requireNonNull(registry, "registry");
     }
 
-    HubClient(HubOptions options, ModelResolver resolver, HubCache cache) {
+    HubClient(HubOptions options, Supplier<ModelRegistry> registry, HubCache cache) {
         this.options = Objects.requireNonNull(options, "options");
-        this.resolver = Objects.requireNonNull(resolver, "resolver");
+        this.registry = Objects.requireNonNull(registry, "registry");
         this.cache = cache;
         this.http = new HubHttp(options);
         this.downloader = new BlobDownloader(http, cache, options);
+    }
+
+    private static Supplier<ModelRegistry> lazyDefaultRegistry() {
+        return new Supplier<>() {
+            private ModelRegistry loaded;
+
+            @Override
+            public synchronized ModelRegistry get() {
+                if (loaded == null) {
+                    loaded = ModelRegistry.load();
+                }
+                return loaded;
+            }
+        };
     }
 
     public HubOptions options() {
@@ -92,11 +113,12 @@ public final class HubClient {
 
     /** Downloads what the request asks for and returns the snapshot folder. */
     public Path download(DownloadRequest request) {
-        ModelResolver.RepoRef ref = resolver.resolve(request.id()).orElse(null);
+        ModelSpec ref = registry.get().find(request.id()).orElse(null);
         RepoId repo;
         String revision;
         if (ref != null) {
-            repo = RepoId.of(ref.repoId());
+            repo = RepoId.of(ref.repoId().orElseThrow(() -> new HubException(Reason.INVALID_NAME, "Model spec \""
+                    + request.id() + "\" has no Hub repo (it is local-only), so there is nothing to download")));
             revision = request.revision() != null ? request.revision() : ref.revision();
         } else {
             repo = repoIdOrHint(request.id());
@@ -123,7 +145,7 @@ public final class HubClient {
     }
 
     private String knownIds() {
-        List<String> ids = resolver.knownIds();
+        List<String> ids = registry.get().ids();
         return ids.isEmpty() ? "" : " (known ids: " + String.join(", ", ids) + ")";
     }
 

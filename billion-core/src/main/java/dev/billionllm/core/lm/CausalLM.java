@@ -5,7 +5,7 @@ import dev.billionllm.core.config.ModelConfig;
 /**
  * A causal language model on some backend: token ids in, next-token logits out, with a KV cache
  * that the caller owns. Implemented by each backend (PyTorch, ONNX Runtime) and by
- * {@code dev.billionllm.core.testing.ScriptedLM}; everything above it (Generator, benchmarks,
+ * {@code dev.billionllm.core.testing.ScriptedLM} (test-jar); everything above it (Generator, benchmarks,
  * speculative decoding) is written once against this interface.
  *
  * <pre>{@code

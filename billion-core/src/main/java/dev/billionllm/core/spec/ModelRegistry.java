@@ -24,7 +24,6 @@ import java.util.stream.Collectors;
  * <pre>{@code
  * ModelRegistry registry = ModelRegistry.load();
  * ModelSpec tiny = registry.get("tinyllama");
- * ModelSpec local = registry.resolve("/models/my-llama");   // a folder with config.json
  * registry.register(ModelSpec.builder().setId("mine").setRepoId("me/mine").setFamily(Family.LLAMA).build());
  * }</pre>
  *
@@ -217,23 +216,5 @@ public final class ModelRegistry {
                 + "\"; known ids: " + String.join(", ", ids())
                 + ". Register a spec (ModelSpecProvider or a JSON file in $" + SPECS_DIR_ENV
                 + " or ~/.config/billion-llm/specs) or pass a model folder with config.json"));
-    }
-
-    /**
-     * A registered spec by id or Hub repo id; failing that, a local folder with config.json
-     * ({@link ModelSpec#forFolder(Path)}).
-     *
-     * @throws ConfigException when it is neither; the message lists the known ids
-     */
-    public ModelSpec resolve(String idRepoIdOrFolder) {
-        Optional<ModelSpec> spec = find(idRepoIdOrFolder);
-        if (spec.isPresent()) {
-            return spec.get();
-        }
-        Path folder = Path.of(idRepoIdOrFolder);
-        if (Files.isRegularFile(folder.resolve("config.json"))) {
-            return ModelSpec.forFolder(folder);
-        }
-        return get(idRepoIdOrFolder);
     }
 }

@@ -41,7 +41,7 @@ class Int8PortabilityTest {
         }
         int[][] reference = new int[PROMPTS.length][];
         try (CausalLM fp32 = Backends.get("pytorch").load(src, ModelConfigParser.parse(src),
-                LoadOptions.defaults().withDevice("cpu").withThreads(1))) {
+                LoadOptions.builder().optDevice("cpu").optThreads(1).build())) {
             for (int p = 0; p < PROMPTS.length; p++) {
                 reference[p] = greedy(fp32, prompts[p]);
             }

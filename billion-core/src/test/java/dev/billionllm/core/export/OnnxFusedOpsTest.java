@@ -220,7 +220,7 @@ class OnnxFusedOpsTest {
         JsonObject golden = ModelConfigParser.readJson(Fixtures.dir("tiny-tinyllama").resolve("golden.json"));
         try (HfTokenizer tokenizer = HfTokenizer.load(dst);
                 CausalLM lm = Backends.get("onnxruntime").load(dst, ModelConfigParser.parse(dst),
-                        LoadOptions.defaults().withUsableVocabSize(tokenizer.vocabSize()));
+                        LoadOptions.builder().optUsableVocabSize(tokenizer.vocabSize()).build());
                 Generator generator = Generator.builder(lm).optTokenizer(tokenizer).build()) {
             GenerationConfig greedy = GenerationConfig.builder().optMaxNewTokens(NEW_TOKENS)
                     .optSkipSpecialTokens(false).build();

@@ -81,7 +81,7 @@ class Qwen2ExportTest {
 
     private static CausalLM load(String backend, Path folder, ModelConfig config) {
         // One intra-op thread: tiny models gain nothing from more, and build machines share cores.
-        CausalLM lm = Backends.get(backend).load(folder, config, LoadOptions.defaults().withThreads(1));
+        CausalLM lm = Backends.get(backend).load(folder, config, LoadOptions.builder().optThreads(1).build());
         OPEN.add(lm);
         return lm;
     }

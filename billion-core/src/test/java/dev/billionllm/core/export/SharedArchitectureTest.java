@@ -40,7 +40,7 @@ class SharedArchitectureTest {
     }
 
     private float[] torch(Path folder, ModelConfig config) {
-        try (CausalLM lm = Backends.get("pytorch").load(folder, config, LoadOptions.defaults().withThreads(1))) {
+        try (CausalLM lm = Backends.get("pytorch").load(folder, config, LoadOptions.builder().optThreads(1).build())) {
             return prefill(lm, PROMPT);
         }
     }
@@ -48,7 +48,7 @@ class SharedArchitectureTest {
     private float[] onnx(Path folder, ModelConfig config, String name) {
         Path dst = dir.resolve(name);
         OnnxExporter.export(config, folder, dst, ExportOptions.defaults());
-        try (CausalLM lm = Backends.get("onnxruntime").load(dst, config, LoadOptions.defaults().withThreads(1))) {
+        try (CausalLM lm = Backends.get("onnxruntime").load(dst, config, LoadOptions.builder().optThreads(1).build())) {
             return prefill(lm, PROMPT);
         }
     }

@@ -84,7 +84,7 @@ class StableLmSwitchesExportTest {
     private static CausalLM load(String backend, Path folder) {
         // One intra-op thread: tiny models gain nothing from more, and build machines share cores.
         CausalLM lm = Backends.get(backend).load(folder, ModelConfigParser.parse(folder),
-                LoadOptions.defaults().withThreads(1));
+                LoadOptions.builder().optThreads(1).build());
         OPEN.add(lm);
         return lm;
     }

@@ -31,7 +31,7 @@ class FixtureGenerationTest {
             HfTokenizer tok = HfTokenizer.load(dir);
             // one torch thread: the test machines' cores are shared
             CausalLM lm = Backends.get("pytorch").load(dir, config,
-                    LoadOptions.defaults().withDevice("cpu").withThreads(1).withUsableVocabSize(tok.vocabSize()));
+                    LoadOptions.builder().optDevice("cpu").optThreads(1).optUsableVocabSize(tok.vocabSize()).build());
             Generator g = Generator.builder(lm).optTokenizer(tok).optChatTemplate(ChatTemplates.load(dir, tok)).build();
             return new Loaded(lm, tok, g, ModelConfigParser.readJson(dir.resolve("golden.json")));
         }

@@ -43,16 +43,16 @@ class GenerationConfigTest {
     @Test
     void badValuesFailWhenSet() {
         GenerationConfig.Builder b = GenerationConfig.builder();
-        assertThatThrownBy(() -> b.optMaxNewTokens(0)).hasMessageContaining("maxNewTokens must be >= 1, got 0");
+        assertThatThrownBy(() -> b.optMaxNewTokens(0)).hasMessageContaining("maxNewTokens").hasMessageContaining("got 0");
         assertThatThrownBy(() -> b.optTemperature(-0.1)).hasMessageContaining("temperature").hasMessageContaining("-0.1");
         assertThatThrownBy(() -> b.optTemperature(Double.NaN)).hasMessageContaining("temperature");
-        assertThatThrownBy(() -> b.optTopK(-1)).hasMessageContaining("topK must be >= 0");
-        assertThatThrownBy(() -> b.optTopP(0)).hasMessageContaining("topP must be in (0, 1]");
+        assertThatThrownBy(() -> b.optTopK(-1)).hasMessageContaining("topK) must be >= 0");
+        assertThatThrownBy(() -> b.optTopP(0)).hasMessageContaining("topP) must be in (0, 1]");
         assertThatThrownBy(() -> b.optTopP(1.5)).hasMessageContaining("1.5");
-        assertThatThrownBy(() -> b.optMinP(1)).hasMessageContaining("minP must be in [0, 1)");
+        assertThatThrownBy(() -> b.optMinP(1.01)).hasMessageContaining("minP) must be in [0, 1]");
         assertThatThrownBy(() -> b.optMinP(-0.1)).hasMessageContaining("minP");
-        assertThatThrownBy(() -> b.optRepetitionPenalty(0)).hasMessageContaining("repetitionPenalty must be");
-        assertThatThrownBy(() -> b.optEosTokenIds(List.of(-1))).hasMessageContaining("eos token ids must be >= 0");
+        assertThatThrownBy(() -> b.optRepetitionPenalty(0)).hasMessageContaining("repetitionPenalty) must be");
+        assertThatThrownBy(() -> b.optEosTokenIds(List.of(-1))).hasMessageContaining("eosTokenIds) must be >= 0");
         assertThatThrownBy(() -> b.optStopStrings(List.of(""))).hasMessageContaining("non-empty");
         // nothing above changed the builder
         assertThat(b.build()).isEqualTo(GenerationConfig.defaults());
@@ -84,5 +84,49 @@ class GenerationConfigTest {
         GenerationConfig c = GenerationConfig.fromDefaults(d);
         assertThat(c.eosTokenIds()).isEqualTo(Set.of(1, 4));
         assertThat(c.isGreedy()).isTrue();
+    }
+
+    /**
+     * generation_config.json and the builder accept the same values, transformers' ranges:
+     * min_p 1.0 (MinPLogitsWarper accepts [0, 1]) used to parse but then fail in the builder.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "min_p, 1.0, true", "min_p, 0.0, true", "min_p, 1.5, false", "min_p, -0.1, false",
+        "top_p, 1.0, true", "top_p, 0.0, false", "top_k, 0, true", "top_k, -1, false",
+        "temperature, 0.0, true", "temperature, -1, false", "repetition_penalty, 0.0, false",
+        "repetition_penalty, 1.3, true", "max_new_tokens, 0, false", "max_new_tokens, 1, true"})
+    void fileAndBuilderAcceptTheSameValues(String key, String value, boolean valid) {
+        com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(
+                "{\"do_sample\": true, \"" + key + "\": " + value + "}").getAsJsonObject();
+        java.util.function.Supplier<GenerationConfig> viaFile = () -> GenerationConfig.fromDefaults(
+                dev.billionllm.core.config.GenerationConfigParser.parse(json, "generation_config.json"));
+        double v = Double.parseDouble(value);
+        Runnable viaBuilder = () -> {
+            GenerationConfig.Builder b = GenerationConfig.builder();
+            switch (key) {
+                case "min_p" -> b.optMinP(v);
+                case "top_p" -> b.optTopP(v);
+                case "top_k" -> b.optTopK((int) v);
+                case "temperature" -> b.optTemperature(v);
+                case "repetition_penalty" -> b.optRepetitionPenalty(v);
+                case "max_new_tokens" -> b.optMaxNewTokens((int) v);
+                default -> throw new IllegalArgumentException(key);
+            }
+        };
+        if (valid) {
+            viaFile.get();
+            viaBuilder.run();
+        } else {
+            assertThatThrownBy(viaFile::get).hasMessageContaining(key);
+            assertThatThrownBy(viaBuilder::run).hasMessageContaining(key);
+        }
+    }
+
+    @Test
+    void minPOfOneKeepsOnlyTheMostLikelyTokens() {
+        float[] logits = {1f, 3f, 3f, 2f};
+        LogitsProcessors.minP(1.0).process(logits, new int[0]);
+        assertThat(logits).containsExactly(Float.NEGATIVE_INFINITY, 3f, 3f, Float.NEGATIVE_INFINITY);
     }
 }

@@ -192,7 +192,7 @@ class SamplersTest {
     void processorsRejectBadArguments() {
         assertThatThrownBy(() -> LogitsProcessors.topK(0)).hasMessageContaining(">= 1");
         assertThatThrownBy(() -> LogitsProcessors.topP(0)).hasMessageContaining("(0, 1]");
-        assertThatThrownBy(() -> LogitsProcessors.minP(1)).hasMessageContaining("[0, 1)");
+        assertThatThrownBy(() -> LogitsProcessors.minP(1.5)).hasMessageContaining("[0, 1]");
         assertThatThrownBy(() -> LogitsProcessors.temperature(0)).hasMessageContaining("> 0");
         assertThatThrownBy(() -> LogitsProcessors.repetitionPenalty(-1)).hasMessageContaining("> 0");
     }

@@ -10,6 +10,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,21 +22,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /**
  * A loopback stand-in for the Hugging Face Hub: the model-info API, {@code resolve} URLs with the
  * Hub's headers ({@code X-Repo-Commit}, {@code ETag}, {@code X-Linked-Etag}, {@code X-Linked-Size}),
  * 302 redirects of LFS files to a second server (the "CDN", another origin), Range requests,
  * gated repos, renamed repos (relative redirects) and error codes. Faults can be injected, and
- * every request is recorded.
+ * every request is recorded. Public (and in billion-core's test-jar) so that other modules' tests
+ * can download from it, as {@code billion download} does: start one, {@link #add} a repo (for
+ * example {@link Repo#ofFolder} of a fixture) and point {@code HF_ENDPOINT} or
+ * {@code HubOptions.optEndpoint} at {@link #endpoint()}.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
 
     /** One recorded request. */
-    record Request(String server, String method, String path, String range, String authorization) {}
+    public record Request(String server, String method, String path, String range, String authorization) {}
 
     /** A repository at one commit. */
-    static final class Repo {
+    public static final class Repo {
         final String id;
         final String commit;
         final Map<String, byte[]> files = new LinkedHashMap<>();
@@ -42,17 +48,37 @@ final class FakeHub implements AutoCloseable {
         final List<String> extraSiblings = new ArrayList<>();
         String gatedToken; // non-null: gated, and only this token is approved
 
-        Repo(String id, String commit) {
+        /**
+         * A repo serving every file of a model folder, safetensors through the LFS path (the CDN),
+         * the rest as plain files.
+         */
+        public static Repo ofFolder(String id, String commit, Path folder) throws IOException {
+            Repo repo = new Repo(id, commit);
+            try (Stream<Path> files = Files.list(folder)) {
+                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                    String name = f.getFileName().toString();
+                    byte[] bytes = Files.readAllBytes(f);
+                    if (name.endsWith(".safetensors")) {
+                        repo.lfsFile(name, bytes);
+                    } else {
+                        repo.file(name, bytes);
+                    }
+                }
+            }
+            return repo;
+        }
+
+        public Repo(String id, String commit) {
             this.id = id;
             this.commit = commit;
         }
 
-        Repo file(String name, byte[] content) {
+        public Repo file(String name, byte[] content) {
             files.put(name, content);
             return this;
         }
 
-        Repo lfsFile(String name, byte[] content) {
+        public Repo lfsFile(String name, byte[] content) {
             files.put(name, content);
             lfs.add(name);
             return this;
@@ -61,7 +87,8 @@ final class FakeHub implements AutoCloseable {
 
     final HttpServer hub;
     final HttpServer cdn;
-    final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+    /** Every request, in arrival order. */
+    public final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
     final Map<String, Repo> repos = new ConcurrentHashMap<>();
     final Map<String, String> renamed = new ConcurrentHashMap<>();
 
@@ -76,7 +103,7 @@ final class FakeHub implements AutoCloseable {
     /** How long a stalled response hangs: far beyond any read timeout a test sets, so only a watchdog ends it early. */
     static final long STALL_MILLIS = 20_000;
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         hub = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
         cdn = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
@@ -88,11 +115,13 @@ final class FakeHub implements AutoCloseable {
         cdn.start();
     }
 
-    String endpoint() {
+    /** The Hub's base URL, for {@code HF_ENDPOINT}. */
+    public String endpoint() {
         return "http://127.0.0.1:" + hub.getAddress().getPort();
     }
 
-    Repo add(Repo repo) {
+    /** Serves {@code repo} from now on. */
+    public Repo add(Repo repo) {
         repos.put(repo.id, repo);
         return repo;
     }

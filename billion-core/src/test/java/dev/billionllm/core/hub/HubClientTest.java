@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -317,7 +316,7 @@ class HubClientTest {
     @Test
     void copiesWhenLinksAreImpossible() throws IOException {
         HubOptions opts = options().build();
-        Path snapshot = new HubClient(opts, ModelResolver.repoIdsOnly(), new HubCache(opts.cacheDir(), false)).download(REPO);
+        Path snapshot = new HubClient(opts, dev.billionllm.core.spec.ModelRegistry::new, new HubCache(opts.cacheDir(), false)).download(REPO);
         Path config = snapshot.resolve("config.json");
         assertThat(Files.isSymbolicLink(config)).isFalse();
         assertThat(Files.readAllBytes(config)).isEqualTo(tiny.files.get("config.json"));
@@ -376,9 +375,10 @@ class HubClientTest {
     }
 
     @Test
-    void specIdsResolveThroughTheResolver() {
-        ModelResolver specs = id -> id.equals("tinyllama")
-                ? Optional.of(new ModelResolver.RepoRef(REPO, COMMIT)) : Optional.empty();
+    void specIdsResolveThroughTheRegistry() {
+        var specs = new dev.billionllm.core.spec.ModelRegistry().register(dev.billionllm.core.spec.ModelSpec.builder()
+                .setId("tinyllama").setRepoId(REPO).setFamily(dev.billionllm.core.config.Family.LLAMA)
+                .optRevision(COMMIT).build());
         Path snapshot = new HubClient(options().build(), specs).download("tinyllama");
         assertThat(snapshot).isEqualTo(repoDir().resolve("snapshots").resolve(COMMIT));
         // pinned to a commit: no refs/ entry is needed, as in huggingface_hub
@@ -427,10 +427,11 @@ class HubClientTest {
         var registry = new dev.billionllm.core.spec.ModelRegistry().register(dev.billionllm.core.spec.ModelSpec.builder()
                 .setId("tiny-test").setRepoId(REPO).setFamily(dev.billionllm.core.config.Family.LLAMA)
                 .optRevision(COMMIT).build());
-        HubClient client = new HubClient(options().build(), ModelResolver.specs(registry));
+        HubClient client = new HubClient(options().build(), registry);
         assertThat(client.download("tiny-test")).isEqualTo(repoDir().resolve("snapshots").resolve(COMMIT));
         // the repo id of a registered spec gets the spec's pinned revision too
-        assertThat(ModelResolver.specs(registry).resolve(REPO)).contains(new ModelResolver.RepoRef(REPO, COMMIT));
+        assertThat(client.download(REPO)).isEqualTo(repoDir().resolve("snapshots").resolve(COMMIT));
+        assertThat(repoDir().resolve("refs/main")).doesNotExist();
         // an unknown bare id: the Hub says no, and the message lists the ids that exist
         assertThatThrownBy(() -> client.download("tinyllamma"))
                 .hasMessageContaining("not found").hasMessageContaining("known ids: tiny-test");
@@ -440,7 +441,7 @@ class HubClientTest {
 
     @Test
     void seedSpecsPointAtTheRealRepos() {
-        assertThat(ModelResolver.specs().resolve("tinyllama").map(ModelResolver.RepoRef::repoId))
+        assertThat(dev.billionllm.core.spec.ModelRegistry.load().get("tinyllama").repoId())
                 .contains("TinyLlama/TinyLlama-1.1B-Chat-v1.0");
     }
 }

@@ -72,7 +72,7 @@ class CausalLMConformanceTest {
             Path folder = Fixtures.dir(k.model());
             // One intra-op thread: the tiny models gain nothing from more, and build machines share cores.
             return Backends.get(k.backend()).load(folder, ModelConfigParser.parse(folder),
-                    LoadOptions.defaults().withThreads(1));
+                    LoadOptions.builder().optThreads(1).build());
         });
     }
 

@@ -36,6 +36,18 @@ class CpuFeaturesTest {
     }
 
     @Test
+    void fastestExactInt8EncodingFollowsTheCpuClass() {
+        assertThat(dev.billionllm.core.export.Int8Encoding.fastestExact(AVX2_ONLY))
+                .isEqualTo(dev.billionllm.core.export.Int8Encoding.S7);
+        assertThat(dev.billionllm.core.export.Int8Encoding.fastestExact(SKYLAKE))
+                .isEqualTo(dev.billionllm.core.export.Int8Encoding.S7);
+        assertThat(dev.billionllm.core.export.Int8Encoding.fastestExact(VNNI))
+                .isEqualTo(dev.billionllm.core.export.Int8Encoding.U8);
+        assertThat(dev.billionllm.core.export.Int8Encoding.fastestExact(CpuFeatures.parse("")))
+                .isEqualTo(dev.billionllm.core.export.Int8Encoding.U8);
+    }
+
+    @Test
     void thisMachineIsDescribed() {
         CpuFeatures cpu = CpuFeatures.current();
         System.out.println("[cpu] " + cpu.summary() + " (" + cpu.machineClass() + ")");

@@ -113,19 +113,19 @@ class ModelRegistryTest {
     }
 
     @Test
-    void registerInCodeAndResolveALocalFolder() {
+    void registerInCodeAndDescribeALocalFolder() {
         ModelRegistry registry = new ModelRegistry();
         assertThat(registry.specs()).isEmpty();
         ModelSpec mine = ModelSpec.builder().setId("mine").setRepoId("me/mine").setFamily(Family.STABLELM).build();
         registry.register(mine);
         assertThat(registry.specs()).containsExactly(mine);
-        assertThat(registry.resolve("mine")).isEqualTo(mine);
+        assertThat(registry.get("mine")).isEqualTo(mine);
 
         Path folder = Fixtures.dir("tiny-llama32");
-        ModelSpec local = registry.resolve(folder.toString());
+        ModelSpec local = ModelSpec.forFolder(folder);
         assertThat(local.family()).isEqualTo(Family.LLAMA);
         assertThat(local.localDir()).contains(folder.toAbsolutePath().normalize());
-        assertThatThrownBy(() -> registry.resolve(tmp.toString()))
+        assertThatThrownBy(() -> registry.get(tmp.toString()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("known ids: mine");
     }

@@ -1,5 +1,6 @@
 package dev.billionllm.examples.cli;
 
+import dev.billionllm.core.ModelResolver;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.OnnxExporter;
@@ -23,7 +24,7 @@ final class ExportCommand implements Callable<Integer> {
     BillionCli cli;
 
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL", required = true,
-            description = "Spec id, local folder or bundled model name (safetensors weights).")
+            description = "Spec id, downloaded Hub repo id, local folder or bundled model name (safetensors weights).")
     String model;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", required = true, description = "Folder to write.")
@@ -60,7 +61,8 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path source = ModelResolver.resolve(model, cli.err);
+        ModelOptions.noteBundled(model, cli.err);
+        Path source = ModelResolver.fromEnvironment().resolve(model);
         ExportOptions options = ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
                 .withAccuracyLevel(accuracyLevel).withLmHeadPrecision(lmHeadPrecision)
                 .withFusedAttention(!standardAttention).withInt8Encoding(int8Encoding);

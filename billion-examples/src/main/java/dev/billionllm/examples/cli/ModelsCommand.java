@@ -1,5 +1,6 @@
 package dev.billionllm.examples.cli;
 
+import dev.billionllm.core.ModelResolver;
 import dev.billionllm.core.spec.ModelRegistry;
 import dev.billionllm.core.spec.ModelSpec;
 import java.nio.file.Path;
@@ -17,17 +18,18 @@ final class ModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ModelRegistry registry = ModelRegistry.load();
+        ModelResolver resolver = ModelResolver.fromEnvironment();
+        ModelRegistry registry = resolver.registry();
         cli.out.printf("%-18s %-42s %-9s %8s %-6s %s%n", "ID", "REPO", "FAMILY", "PARAMS", "GATED", "LOCAL");
         for (ModelSpec s : registry.specs()) {
-            Optional<Path> local = s.localDir().or(() -> HubSnapshots.cached(s));
+            Optional<Path> local = resolver.downloaded(s);
             cli.out.printf("%-18s %-42s %-9s %8s %-6s %s%n", s.id(), s.repoId().orElse("-"),
                     s.family().modelType(), params(s.parameterCount()), s.gated() ? "yes" : "no",
                     local.map(Path::toString).orElse("not downloaded"));
         }
         cli.out.println();
         cli.out.println("Bundled small models (offline, for demos and tests): "
-                + String.join(", ", ModelResolver.bundledNames()));
+                + String.join(", ", resolver.bundledNames()));
         return 0;
     }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.billionllm.core.hub.FakeHub;
+import dev.billionllm.core.testing.ChildJvm;
 import dev.billionllm.core.testing.Fixtures;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -13,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
@@ -125,7 +129,8 @@ class BillionCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "models", "download", "generate", "chat", "compare", "export", "mmlu", "perplexity"})
+    @ValueSource(strings = {"demo", "models", "download", "generate", "chat", "compare", "export", "mmlu", "perplexity",
+        "bench"})
     void everyCommandHasHelp(String command) {
         Run r = run("", command, "--help");
         assertThat(r.code()).isZero();
@@ -216,7 +221,47 @@ class BillionCliTest {
     void unknownModelIsAClearError() {
         Run r = run("", "generate", "-m", "no-such-model", "-p", "hi");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("unknown model 'no-such-model'").contains("tinyllama");
+        assertThat(r.err()).contains("unknown model 'no-such-model'").contains("tinyllama").contains("org/name");
+    }
+
+    /**
+     * The documented path for any Hub model: download it, then run it by repo id, offline. In child
+     * JVMs, because the Hub endpoint and cache come from the environment as they do for users.
+     */
+    @Test
+    void downloadANonSpecRepoThenGenerateByRepoIdOffline(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        String main = BillionCli.class.getName();
+        List<String> cp = ChildJvm.testClassPath(e -> true);
+        Map<String, String> env = new HashMap<>(Map.of("HF_HUB_CACHE", tmp.resolve("hub").toString(),
+                "HF_HUB_DISABLE_PROGRESS_BARS", "1"));
+        env.put("HF_HUB_OFFLINE", null);
+        ChildJvm.Result download;
+        try (FakeHub hub = new FakeHub()) {
+            hub.add(FakeHub.Repo.ofFolder("testorg/some-model", "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
+                    Fixtures.dir("tiny-llama32")));
+            env.put("HF_ENDPOINT", hub.endpoint());
+            download = ChildJvm.run(main, cp, env, "download", "testorg/some-model");
+        }
+        assertThat(download.code()).as(download.err()).isZero();
+        assertThat(download.out().strip()).endsWith("0a1b2c3d4e5f60718293a4b5c6d7e8f901234567");
+
+        // The fake Hub is gone: generation must come from the cache alone.
+        env.put("HF_HUB_OFFLINE", "1");
+        ChildJvm.Result generate = ChildJvm.run(main, cp, env, "generate", "--model", "testorg/some-model",
+                "-p", "the cat sat on", "--greedy", "-n", "4", "--json");
+        assertThat(generate.code()).as(generate.err()).isZero();
+        JsonObject json = JsonParser.parseString(generate.out()).getAsJsonObject();
+        assertThat(json.get("model").getAsString()).contains("models--testorg--some-model");
+        Run local = run("", "generate", "-m", model("tiny-llama32"), "-p", "the cat sat on", "--greedy", "-n", "4",
+                "--json");
+        assertThat(json.getAsJsonArray("new_ids"))
+                .isEqualTo(JsonParser.parseString(local.out()).getAsJsonObject().getAsJsonArray("new_ids"));
+    }
+
+    @Test
+    void benchHelpNamesTheSubcommand() {
+        assertThat(run("", "bench", "--help").out()).contains("Usage: billion bench").doesNotContain("Benchmark");
     }
 
     @Test

@@ -15,49 +15,39 @@ import dev.billionllm.core.lm.CausalLM;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Objects;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Backend "onnxruntime": runs decoders exported to ONNX (Optimum, transformers.js, onnx-community)
  * with ONNX Runtime's Java API. The file is picked by {@link LoadOptions#variant()} (see
- * {@link OnnxModelFiles}); {@link LoadOptions#threads()} sets intra-op threads.
+ * {@link OnnxModelFiles}); {@link LoadOptions#threads()} sets intra-op threads. Backend options:
+ * {@value #OPTIMIZATION} (none, basic, extended or all; default all) and {@value #SPINNING}
+ * ("false" stops idle intra-op threads from spin-waiting; default true, ONNX Runtime's default).
  *
  * <pre>{@code
- * Path folder = Path.of("models/tinyllama-onnx");
- * try (CausalLM lm = Backends.get("onnxruntime").load(folder, ModelConfigParser.parse(folder),
- *         LoadOptions.defaults().withVariant("int8").withThreads(4))) { ... }
+ * try (Model model = Model.load(Path.of("models/tinyllama-onnx"), LoadOptions.builder()
+ *         .optBackend("onnxruntime").optVariant("int8").optThreads(4)
+ *         .optBackendOption("spinning", "false").build())) { ... }
  * }</pre>
- *
- * <p>The graph optimisation level defaults to {@code ALL_OPT}; pass another to the constructor,
- * or set the system property {@value #OPTIMIZATION_PROPERTY} to {@code none}, {@code basic},
- * {@code extended} or {@code all} for the instance {@link java.util.ServiceLoader} creates.
  */
 public final class OnnxBackend implements Backend {
 
-    /** System property read by the no-argument constructor. */
-    public static final String OPTIMIZATION_PROPERTY = "billion.onnx.optimization";
+    /** Backend option: graph optimisation level, none, basic, extended or all (default all). */
+    public static final String OPTIMIZATION = "optimization";
 
     /**
-     * System property: "false" stops ONNX Runtime's intra-op threads from spinning while they wait.
+     * Backend option: "false" stops ONNX Runtime's intra-op threads from spinning while they wait.
      * Spinning is ORT's default and best on idle cores; on busy or shared cores it made int4 decode
      * 1.7-2x slower here (docs/export.md), so such machines should set it to false.
      */
-    public static final String SPINNING_PROPERTY = "billion.onnx.spinning";
+    public static final String SPINNING = "spinning";
 
     /** Model metadata key our exporter sets on GroupQueryAttention graphs. */
     static final String FUSED_ATTENTION_KEY = "billion.fused_attention";
 
-    private final OptLevel optimization;
-
-    /** Optimisation level from {@value #OPTIMIZATION_PROPERTY}, else {@code ALL_OPT}. */
-    public OnnxBackend() {
-        this(parseOptimization(System.getProperty(OPTIMIZATION_PROPERTY, "all")));
-    }
-
-    /** A backend whose sessions use {@code optimization}. */
-    public OnnxBackend(OptLevel optimization) {
-        this.optimization = Objects.requireNonNull(optimization, "optimization");
-    }
+    /** Found through {@link java.util.ServiceLoader}; settings come with each load's options. */
+    public OnnxBackend() {}
 
     /** "none", "basic", "extended" or "all" (the ORT names {@code NO_OPT}, ... are accepted too). */
     static OptLevel parseOptimization(String level) {
@@ -75,14 +65,39 @@ public final class OnnxBackend implements Backend {
             case "all_opt":
                 return OptLevel.ALL_OPT;
             default:
-                throw new IllegalArgumentException(OPTIMIZATION_PROPERTY + " must be none, basic, extended or all, got \""
-                        + level + "\"");
+                throw new IllegalArgumentException("backend option " + OPTIMIZATION
+                        + " must be none, basic, extended or all, got \"" + level + "\"");
         }
+    }
+
+    private static boolean parseSpinning(String value) {
+        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("backend option " + SPINNING + " must be true or false, got \""
+                    + value + "\"");
+        }
+        return Boolean.parseBoolean(value);
+    }
+
+    @Override
+    public Set<String> optionNames() {
+        return Set.of(OPTIMIZATION, SPINNING);
+    }
+
+    @Override
+    public void checkOptions(Map<String, String> options) {
+        Backend.super.checkOptions(options);
+        parseOptimization(options.getOrDefault(OPTIMIZATION, "all"));
+        parseSpinning(options.getOrDefault(SPINNING, "true"));
     }
 
     @Override
     public String name() {
         return "onnxruntime";
+    }
+
+    @Override
+    public boolean available() {
+        return Engine.hasEngine("OnnxRuntime");
     }
 
     @Override
@@ -92,6 +107,7 @@ public final class OnnxBackend implements Backend {
 
     @Override
     public CausalLM load(Path folder, ModelConfig config, LoadOptions options) {
+        checkOptions(options.backendOptions());
         Path file = OnnxModelFiles.resolve(folder, options.variant());
         // DJL's engine loads the ONNX Runtime native library its own way; starting it first keeps
         // both users of the library on one copy.
@@ -100,11 +116,11 @@ public final class OnnxBackend implements Backend {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         OrtSession session = null;
         try {
-            so.setOptimizationLevel(optimization);
+            so.setOptimizationLevel(parseOptimization(options.backendOptions().getOrDefault(OPTIMIZATION, "all")));
             if (options.threads() > 0) {
                 so.setIntraOpNumThreads(options.threads());
             }
-            if ("false".equalsIgnoreCase(System.getProperty(SPINNING_PROPERTY, "true"))) {
+            if (!parseSpinning(options.backendOptions().getOrDefault(SPINNING, "true"))) {
                 so.addConfigEntry("session.intra_op.allow_spinning", "0");
             }
             addDevice(so, options.device());
@@ -174,6 +190,6 @@ public final class OnnxBackend implements Backend {
 
     @Override
     public String toString() {
-        return "OnnxBackend[" + optimization + "]";
+        return "OnnxBackend";
     }
 }

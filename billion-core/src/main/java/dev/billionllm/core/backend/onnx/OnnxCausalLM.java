@@ -32,7 +32,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * CausalLM lm = Backends.get("onnxruntime").load(folder, ModelConfigParser.parse(folder),
- *         LoadOptions.defaults().withVariant("quantized"));
+ *         LoadOptions.builder().optVariant("quantized").build());
  * }</pre>
  *
  * <p>Thread safety: {@code OrtSession.run} may be called concurrently, so several threads may

@@ -12,5 +12,10 @@
  * control over each output tensor's lifetime (presents must stay alive to be fed back, logits
  * freed at once), none of which DJL's ONNX engine exposes. DJL's engine is still started first
  * ({@code Engine.getEngine("OnnxRuntime")}) so that both share one native library and environment.
+ *
+ * <p>Internal: not part of the public API (docs/architecture.md). Users load through
+ * {@code Model.load} with {@code LoadOptions.builder().optBackend("onnxruntime")} and tune it with
+ * backend options; types here are public only because other billion-llm packages reach them.
+ * {@code OnnxBackend} is public for {@link java.util.ServiceLoader}.
  */
 package dev.billionllm.core.backend.onnx;

@@ -1,5 +1,6 @@
 package dev.billionllm.core.backend.pytorch;
 
+import ai.djl.engine.Engine;
 import dev.billionllm.core.backend.Backend;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
@@ -16,17 +17,22 @@ import java.nio.file.Path;
  * {@link PtCausalLM} on DJL's PyTorch engine. Found through {@code ServiceLoader}.
  *
  * <pre>{@code
- * CausalLM lm = Backends.get("pytorch").load(folder, ModelConfigParser.parse(folder),
- *         LoadOptions.defaults().withThreads(2));
+ * try (Model model = Model.load(folder, LoadOptions.builder().optBackend("pytorch").optThreads(2).build())) { ... }
  * }</pre>
  *
- * <p>{@link LoadOptions#threads()} sets torch's intra-op thread count, which is process-wide.
+ * <p>{@link LoadOptions#threads()} sets torch's intra-op thread count, which is process-wide. It
+ * reads no backend options.
  */
 public final class PtBackend implements Backend {
 
     @Override
     public String name() {
         return "pytorch";
+    }
+
+    @Override
+    public boolean available() {
+        return Engine.hasEngine("PyTorch");
     }
 
     @Override
@@ -37,6 +43,7 @@ public final class PtBackend implements Backend {
 
     @Override
     public CausalLM load(Path folder, ModelConfig config, LoadOptions options) {
+        checkOptions(options.backendOptions());
         // The weights are copied into engine memory, so the mapped files can be closed right after.
         try (TensorSource weights = Safetensors.open(folder)) {
             return PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options);

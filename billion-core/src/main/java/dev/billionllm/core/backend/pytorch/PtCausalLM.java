@@ -103,9 +103,9 @@ public final class PtCausalLM implements CausalLM {
         return usableVocabSize;
     }
 
-    /** Device holding the weights. */
-    public Device device() {
-        return manager.getDevice();
+    /** Device holding the weights, as DJL names it ("cpu()", "gpu(0)"); a string keeps DJL out of the signature. */
+    public String device() {
+        return manager.getDevice().toString();
     }
 
     @Override

@@ -75,7 +75,7 @@ class OnnxBackendTest {
         int expectedFirst = ModelConfigParser.readJson(GOLDEN.resolve("golden.json")).getAsJsonArray("generation")
                 .get(0).getAsJsonObject().getAsJsonArray("greedy_new_ids").get(0).getAsInt();
         for (String variant : new String[] {"quantized", "model_quantized.onnx"}) {
-            try (CausalLM q = backend().load(FOLDER, config, LoadOptions.defaults().withVariant(variant));
+            try (CausalLM q = backend().load(FOLDER, config, LoadOptions.builder().optVariant(variant).build());
                     KvCache cache = q.newCache(1, 8);
                     KvCache ref = fp32.newCache(1, 8)) {
                 assertThat(((OnnxCausalLM) q).file().getFileName().toString()).isEqualTo("model_quantized.onnx");
@@ -90,7 +90,7 @@ class OnnxBackendTest {
 
     @Test
     void missingVariantListsWhatIsThere() {
-        assertThatThrownBy(() -> backend().load(FOLDER, config, LoadOptions.defaults().withVariant("q4")))
+        assertThatThrownBy(() -> backend().load(FOLDER, config, LoadOptions.builder().optVariant("q4").build()))
                 .isInstanceOf(WeightLoadException.class)
                 .hasMessageContaining("model_q4.onnx")
                 .hasMessageContaining("model.onnx")
@@ -112,7 +112,7 @@ class OnnxBackendTest {
         assertThat(OnnxModelFiles.resolve(js, "quantized")).isEqualTo(js.resolve("onnx/model_quantized.onnx"));
         assertThat(OnnxModelFiles.resolve(merged, "fp32")).isEqualTo(merged.resolve("decoder_model_merged.onnx"));
         assertThat(backend().canLoad(js)).isTrue();
-        try (CausalLM lm = backend().load(js, config, LoadOptions.defaults().withThreads(1));
+        try (CausalLM lm = backend().load(js, config, LoadOptions.builder().optThreads(1).build());
                 KvCache cache = lm.newCache(1, 3);
                 KvCache ref = fp32.newCache(1, 3)) {
             float[] a = lm.forward(TokenBatch.of(PROMPT0), cache, LogitsMode.LAST).last(0);
@@ -229,8 +229,16 @@ class OnnxBackendTest {
         assertThatThrownBy(() -> OnnxBackend.parseOptimization("fast"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("none, basic, extended or all");
         assertThat(OnnxBackend.parseOptimization("basic")).isNotNull();
-        assertThatThrownBy(() -> backend().load(FOLDER, config, LoadOptions.defaults().withDevice("tpu")))
+        assertThatThrownBy(() -> LoadOptions.builder().optDevice("tpu"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cpu, gpu or gpu:N");
+        assertThatThrownBy(() -> LoadOptions.builder().optBackend("onnxruntime").optBackendOption("optimisation", "all")
+                .build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no option \"optimisation\"").hasMessageContaining("[optimization, spinning]");
+        assertThatThrownBy(() -> LoadOptions.builder().optBackend("onnxruntime").optBackendOption("spinning", "no")
+                .build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("true or false");
+        assertThatThrownBy(() -> backend().load(FOLDER, config,
+                LoadOptions.builder().optBackendOption("optimization", "fast").build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("none, basic, extended or all");
         assertThatThrownBy(() -> fp32.newCache(1, config.maxPositionEmbeddings() + 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max_position_embeddings");
         assertThatThrownBy(() -> fp32.forward(TokenBatch.of(config.vocabSize()), fp32.newCache(1, 2), LogitsMode.LAST))
@@ -239,8 +247,8 @@ class OnnxBackendTest {
 
     @Test
     void everyOptimisationLevelGivesTheSameLogits() {
-        try (CausalLM none = new OnnxBackend(OnnxBackend.parseOptimization("none")).load(FOLDER, config,
-                        LoadOptions.defaults());
+        try (CausalLM none = backend().load(FOLDER, config,
+                        LoadOptions.builder().optBackendOption(OnnxBackend.OPTIMIZATION, "none").build());
                 KvCache a = none.newCache(1, 3);
                 KvCache b = fp32.newCache(1, 3)) {
             float[] x = none.forward(TokenBatch.of(PROMPT0), a, LogitsMode.LAST).last(0);

@@ -32,7 +32,7 @@ class OnnxGenerationTest {
         JsonObject golden = ModelConfigParser.readJson(Fixtures.dir("tiny-tinyllama").resolve("golden.json"));
         try (HfTokenizer tokenizer = HfTokenizer.load(FOLDER);
                 CausalLM lm = Backends.get("onnxruntime").load(FOLDER, ModelConfigParser.parse(FOLDER),
-                        LoadOptions.defaults().withUsableVocabSize(tokenizer.vocabSize()));
+                        LoadOptions.builder().optUsableVocabSize(tokenizer.vocabSize()).build());
                 Generator generator = Generator.builder(lm).optTokenizer(tokenizer).build()) {
             GenerationConfig greedy = GenerationConfig.builder().optMaxNewTokens(24).optSkipSpecialTokens(false)
                     .build();

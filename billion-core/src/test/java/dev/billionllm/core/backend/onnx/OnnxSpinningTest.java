@@ -17,22 +17,13 @@ class OnnxSpinningTest {
     @Test
     void sessionsWithoutSpinningComputeTheSameLogits() {
         Path dir = Fixtures.dir("tiny-tinyllama-onnx");
-        float[] spinning = lastLogits(dir);
-        String old = System.getProperty(OnnxBackend.SPINNING_PROPERTY);
-        System.setProperty(OnnxBackend.SPINNING_PROPERTY, "false");
-        try {
-            assertThat(lastLogits(dir)).containsExactly(spinning);
-        } finally {
-            if (old == null) {
-                System.clearProperty(OnnxBackend.SPINNING_PROPERTY);
-            } else {
-                System.setProperty(OnnxBackend.SPINNING_PROPERTY, old);
-            }
-        }
+        float[] spinning = lastLogits(dir, "true");
+        assertThat(lastLogits(dir, "false")).containsExactly(spinning);
     }
 
-    private static float[] lastLogits(Path dir) {
-        try (CausalLM lm = new OnnxBackend().load(dir, ModelConfigParser.parse(dir), LoadOptions.defaults().withThreads(1));
+    private static float[] lastLogits(Path dir, String spinning) {
+        try (CausalLM lm = new OnnxBackend().load(dir, ModelConfigParser.parse(dir), LoadOptions.builder()
+                .optThreads(1).optBackendOption(OnnxBackend.SPINNING, spinning).build());
                 KvCache cache = lm.newCache(1, 8)) {
             return lm.forward(TokenBatch.of(1, 705, 624), cache, LogitsMode.LAST).last(0);
         }

@@ -99,7 +99,7 @@ class OrtKvCacheTest {
         config.addProperty("num_key_value_heads", KV_HEADS);
         config.addProperty("max_position_embeddings", 64);
         ModelConfig parsed = ModelConfigParser.parse(config, "echo config");
-        return Backends.get("onnxruntime").load(folder, parsed, LoadOptions.defaults().withVariant("fp16"));
+        return Backends.get("onnxruntime").load(folder, parsed, LoadOptions.builder().optVariant("fp16").build());
     }
 
     @Test

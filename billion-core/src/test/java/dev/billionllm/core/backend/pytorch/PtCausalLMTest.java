@@ -40,7 +40,7 @@ class PtCausalLMTest {
             // One intra-op thread: the tiny models gain nothing from more, and the build machine's
             // cores are shared, where spinning worker threads make every op slower.
             CausalLM lm = backend.load(dir, ModelConfigParser.parse(dir),
-                    LoadOptions.defaults().withUsableVocabSize(tokenizerSize(dir)).withThreads(1));
+                    LoadOptions.builder().optUsableVocabSize(tokenizerSize(dir)).optThreads(1).build());
             return new Fixture(name, lm, ModelConfigParser.readJson(dir.resolve("golden.json")),
                     Safetensors.open(dir.resolve("golden.safetensors")));
         }

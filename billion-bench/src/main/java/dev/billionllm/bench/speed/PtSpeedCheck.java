@@ -1,10 +1,7 @@
-package dev.billionllm.core.backend.pytorch;
+package dev.billionllm.bench.speed;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.billionllm.bench.RandomWeights;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.Activation;
 import dev.billionllm.core.config.Family;
@@ -14,10 +11,10 @@ import dev.billionllm.core.config.NormKind;
 import dev.billionllm.core.config.RopeConfig;
 import dev.billionllm.core.generate.Sampler;
 import dev.billionllm.core.generate.Samplers;
+import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
-import dev.billionllm.core.model.WeightReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,12 +27,13 @@ import java.util.Random;
  * count.
  *
  * <pre>
- * ./mvnw -o -q -pl billion-core exec:java \
- *     -Dexec.mainClass=dev.billionllm.core.backend.pytorch.PtSpeedCheck -Dexec.args="1,2 128 128"
+ * ./mvnw -o -q -pl billion-bench -am compile exec:java \
+ *     -Dexec.mainClass=dev.billionllm.bench.speed.PtSpeedCheck -Dexec.args="1,2 128 128"
  * </pre>
  *
  * Arguments (all optional): comma-separated thread counts (default 1,2), prompt tokens (128),
- * decode tokens (128), layers (22; fewer for a quick look).
+ * decode tokens (128), layers (22; fewer for a quick look). The thread count is switched on the
+ * loaded model with torch's process-wide setting, so one load serves every count.
  */
 public final class PtSpeedCheck {
 
@@ -55,9 +53,8 @@ public final class PtSpeedCheck {
         System.out.printf("RSS before load: %d MB; cores %d; load average %s%n", rssMb(),
                 Runtime.getRuntime().availableProcessors(), loadAverage());
         long t0 = System.nanoTime();
-        try (PtCausalLM lm = PtCausalLM.load(config, WeightReader.random(), LoadOptions.defaults())) {
-            System.out.printf("random weights on %s in %.1f s; RSS %d MB%n", lm.device(),
-                    (System.nanoTime() - t0) / 1e9, rssMb());
+        try (CausalLM lm = RandomWeights.source(config, LoadOptions.builder().optDevice("cpu").build(), 42).load()) {
+            System.out.printf("random weights on cpu in %.1f s; RSS %d MB%n", (System.nanoTime() - t0) / 1e9, rssMb());
             Random random = new Random(42);
             int[] prompt = random.ints(promptLength, 0, config.vocabSize()).toArray();
             for (String t : threads) {
