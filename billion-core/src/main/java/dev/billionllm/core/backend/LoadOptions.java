@@ -46,6 +46,14 @@ public final class LoadOptions {
     }
 
     /** Every option at its default. */
+    /** More intra-op threads than this many per available processor only adds contention. */
+    public static final int THREADS_PER_PROCESSOR = 4;
+
+    /** The largest thread count {@link Builder#optThreads} accepts on this machine. */
+    public static int maxThreads() {
+        return THREADS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors();
+    }
+
     public static LoadOptions defaults() {
         return builder().build();
     }
@@ -170,12 +178,14 @@ public final class LoadOptions {
         }
 
         /**
-         * Intra-op threads, &ge; 0. Default 0: the engine's default (one per core). PyTorch's pool is
-         * process-wide, so the last model loaded with a non-zero value sets it for all.
+         * Intra-op threads, 0 to {@link #maxThreads()}. Default 0: the engine's default (one per core).
+         * PyTorch's pool is process-wide, so the last model loaded with a non-zero value sets it for all.
          */
         public Builder optThreads(int threads) {
-            if (threads < 0) {
-                throw new IllegalArgumentException("threads must be >= 0 (0 = engine default), got " + threads);
+            if (threads < 0 || threads > maxThreads()) {
+                throw new IllegalArgumentException("threads must be 0 (engine default) to " + maxThreads() + " ("
+                        + THREADS_PER_PROCESSOR + " x " + Runtime.getRuntime().availableProcessors()
+                        + " available processors; more only adds contention), got " + threads);
             }
             this.threads = threads;
             return this;

@@ -34,8 +34,16 @@ public final class ChatTemplates {
         Path jinja = folder.resolve("chat_template.jinja");
         if (Files.isRegularFile(jinja)) {
             try {
+                // Bound the read before it happens: a hostile repository may ship a huge file.
+                long maxBytes = 4L * TemplateLimits.DEFAULTS.maxTemplateChars();
+                if (Files.size(jinja) > maxBytes) {
+                    throw new ConfigException(jinja + ": " + Files.size(jinja) + " bytes, over the limit of "
+                            + maxBytes + " for a chat template");
+                }
                 String text = Files.readString(jinja, StandardCharsets.UTF_8);
                 return new JinjaChatTemplate(text, tokenizer.bosToken(), tokenizer.eosToken(), jinja.toString());
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new ConfigException(jinja + ": not valid UTF-8 text", e);
             } catch (IOException e) {
                 throw new ConfigException("Cannot read " + jinja + ": " + e.getMessage(), e);
             }

@@ -66,6 +66,74 @@ final class Jinja2Compat {
         return out.toString();
     }
 
+    /** Deepest block nesting and deepest bracket nesting inside one tag of a template. */
+    record Nesting(int blocks, int brackets) {}
+
+    // Tags that open a block closed by an "end..." tag ("set" only in its block form, without "=").
+    private static final Set<String> BLOCK_TAGS = Set.of("if", "for", "macro", "call", "filter", "raw", "block",
+            "with", "autoescape", "set", "unless", "ifchanged");
+
+    /**
+     * Measures nesting on the source, in one linear pass: jinjava parses and renders nested blocks
+     * and brackets recursively, so a template nested thousands deep would overflow the stack (or,
+     * for brackets, take minutes) before any render-time limit could act.
+     */
+    static Nesting nesting(String t) {
+        java.util.ArrayDeque<String> open = new java.util.ArrayDeque<>();
+        int maxBlocks = 0;
+        int maxBrackets = 0;
+        int i = 0;
+        while (i < t.length()) {
+            int start = nextOpen(t, i);
+            if (start < 0) {
+                break;
+            }
+            char kind = t.charAt(start + 1);
+            String close = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
+            int end = findClose(t, start + 2, close, kind != '#');
+            if (end < 0) {
+                break;
+            }
+            String body = t.substring(start + 2, end);
+            if (kind != '#') {
+                maxBrackets = Math.max(maxBrackets, bracketDepth(body));
+            }
+            if (kind == '%') {
+                String b = body.startsWith("-") ? body.substring(1).strip() : body.strip();
+                int w = 0;
+                while (w < b.length() && (Character.isLetter(b.charAt(w)) || b.charAt(w) == '_')) {
+                    w++;
+                }
+                String word = b.substring(0, w);
+                // Only an end tag that closes the innermost block counts: a stray one must not hide depth.
+                if (word.startsWith("end") && word.substring(3).equals(open.peek())) {
+                    open.pop();
+                } else if (BLOCK_TAGS.contains(word) && !(word.equals("set") && b.contains("="))) {
+                    open.push(word);
+                    maxBlocks = Math.max(maxBlocks, open.size());
+                }
+            }
+            i = end + 2;
+        }
+        return new Nesting(maxBlocks, maxBrackets);
+    }
+
+    private static int bracketDepth(String body) {
+        int depth = 0;
+        int max = 0;
+        for (int j = 0; j < body.length(); j++) {
+            char c = body.charAt(j);
+            if (c == '\'' || c == '"') {
+                j = skipString(body, j) - 1;
+            } else if (c == '(' || c == '[' || c == '{') {
+                max = Math.max(max, ++depth);
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth = Math.max(0, depth - 1);
+            }
+        }
+        return max;
+    }
+
     static String dropOneTrailingNewline(String t) {
         if (t.endsWith("\r\n")) {
             return t.substring(0, t.length() - 2);

@@ -1,10 +1,11 @@
 package dev.billionllm.core.chat;
 
 import com.hubspot.jinjava.Jinjava;
-import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.MacroTagCycleException;
+import com.hubspot.jinjava.interpret.OutputTooBigException;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.interpret.TemplateError.ErrorReason;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.billionllm.core.BillionException;
 import java.time.Clock;
@@ -15,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import jinjava.javax.el.CompositeELResolver;
 
 /**
  * A model's own Jinja chat template, rendered like transformers' {@code apply_chat_template}.
@@ -49,17 +49,23 @@ import jinjava.javax.el.CompositeELResolver;
  *
  * <p>Any template error (a syntax error, an unknown function) throws a {@link BillionException}
  * naming the template's source, rather than returning a silently wrong prompt. Thread-safe.
+ *
+ * <p>A template comes with a downloaded model, so it is untrusted code: it renders in a sandbox
+ * ({@code TemplateSandbox}) like transformers' Jinja2 {@code ImmutableSandboxedEnvironment}. Only
+ * Jinja2's built-in filters, the Python methods above and the globals above exist (no Java method
+ * or getter of any value); {@code include}, {@code import}, {@code from} and {@code extends} are
+ * refused (nothing is read from the class path or the disk); and the render is held to {@link
+ * TemplateLimits}: time, output size, loop iterations over the whole render, nesting and macro
+ * recursion. Python semantics hold where jinjava's differ ({@code 'a'.split('')} is a ValueError).
  */
 public final class JinjaChatTemplate implements ChatTemplate {
-
-    // Per-render state for the static functions jinjava calls.
-    private static final ThreadLocal<RenderState> STATE = new ThreadLocal<>();
 
     private final String source;
     private final String template;
     private final String bosToken;
     private final String eosToken;
     private final Clock clock;
+    private final TemplateLimits limits;
     private final Jinjava jinjava;
 
     /**
@@ -67,36 +73,68 @@ public final class JinjaChatTemplate implements ChatTemplate {
      * @param bosToken value of {@code bos_token} (may be null: then "")
      * @param eosToken value of {@code eos_token} (may be null: then "")
      * @param source where the template came from, for error messages
+     * @throws BillionException if the template breaks a source limit of {@link TemplateLimits#DEFAULTS}
      */
     public JinjaChatTemplate(String template, String bosToken, String eosToken, String source) {
-        this(template, bosToken, eosToken, source, Clock.systemDefaultZone());
+        this(template, bosToken, eosToken, source, TemplateLimits.DEFAULTS);
     }
 
     /** As above, with the clock {@code strftime_now} reads (for reproducible prompts and tests). */
     public JinjaChatTemplate(String template, String bosToken, String eosToken, String source, Clock clock) {
+        this(template, bosToken, eosToken, source, clock, TemplateLimits.DEFAULTS);
+    }
+
+    /** As above, with the sandbox's limits. */
+    public JinjaChatTemplate(String template, String bosToken, String eosToken, String source,
+            TemplateLimits limits) {
+        this(template, bosToken, eosToken, source, Clock.systemDefaultZone(), limits);
+    }
+
+    /**
+     * The general constructor.
+     *
+     * @throws BillionException if the template is longer or nested deeper than {@code limits} allow
+     */
+    public JinjaChatTemplate(String template, String bosToken, String eosToken, String source, Clock clock,
+            TemplateLimits limits) {
         Objects.requireNonNull(template, "template");
         this.source = Objects.requireNonNull(source, "source");
-        this.template = Jinja2Compat.rewrite(template);
+        this.limits = Objects.requireNonNull(limits, "limits");
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.clock = Objects.requireNonNull(clock, "clock");
-        CompositeELResolver resolver = new CompositeELResolver();
-        resolver.add(new PyMethodResolver());
-        resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
-        // Nested interpretation would render "{{ ... }}" found inside message contents as template
-        // code; contents are data (they come from users, and from HTTP clients in billion serve).
-        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-                .withNestedInterpretationEnabled(false)
-                .withElResolver(resolver).build());
+        if (template.length() > limits.maxTemplateChars()) {
+            throw limitError("is " + template.length() + " characters long, over the limit of "
+                    + limits.maxTemplateChars() + " (TemplateLimits.maxTemplateChars)");
+        }
+        Jinja2Compat.Nesting nesting = Jinja2Compat.nesting(template);
+        if (nesting.blocks() > limits.maxNesting()) {
+            throw limitError("nests blocks " + nesting.blocks() + " deep, over the limit of " + limits.maxNesting()
+                    + " (TemplateLimits.maxNesting)");
+        }
+        if (nesting.brackets() > limits.maxNesting()) {
+            throw limitError("nests brackets " + nesting.brackets() + " deep in one expression, over the limit of "
+                    + limits.maxNesting() + " (TemplateLimits.maxNesting)");
+        }
+        try {
+            this.template = Jinja2Compat.rewrite(template);
+        } catch (StackOverflowError e) {
+            throw limitError("is nested too deeply to read (a chain of thousands of operators?)");
+        }
+        this.jinjava = TemplateSandbox.newJinjava(limits);
         var ctx = jinjava.getGlobalContext();
         ctx.registerFunction(new ELFunctionDefinition("", "raise_exception", JinjaChatTemplate.class,
                 "raiseException", Object.class));
         ctx.registerFunction(new ELFunctionDefinition("", "strftime_now", JinjaChatTemplate.class,
                 "strftimeNow", String.class));
         for (PyFilters.Named f : PyFilters.all()) {
-            ctx.registerFilter(f);
+            ctx.registerFilter(new TemplateSandbox.GuardedFilter(f));
         }
         ctx.registerExpTest(new PyFilters.PythonIterable());
+    }
+
+    private BillionException limitError(String what) {
+        return new BillionException("Chat template (" + source + ") " + what);
     }
 
     @Override
@@ -115,7 +153,8 @@ public final class JinjaChatTemplate implements ChatTemplate {
      * Renders messages given as maps (so they may carry {@code tool_calls} and other fields) with
      * extra template variables such as {@code tools} or {@code date_string}.
      *
-     * @throws BillionException if the template fails or calls {@code raise_exception}
+     * @throws BillionException if the template fails, calls {@code raise_exception} or breaks one of
+     *     its {@link TemplateLimits} (the message names the template's source and the limit)
      */
     public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
             Map<String, ?> variables) {
@@ -127,21 +166,37 @@ public final class JinjaChatTemplate implements ChatTemplate {
         // transformers defines these as globals, and templates test "strftime_now is defined".
         vars.put("strftime_now", "function");
         vars.put("raise_exception", "function");
-        RenderState state = new RenderState(clock);
-        STATE.set(state);
+        RenderBudget budget = new RenderBudget(limits, clock);
+        budget.enter();
         RenderResult result;
         try {
             result = jinjava.renderForResult(template, vars);
+        } catch (StackOverflowError e) {
+            // The source checks bound nesting; this catches what they cannot see (long operator chains).
+            throw limitError("overflowed the stack while rendering: its expressions or macros nest too deeply");
+        } catch (OutOfMemoryError e) {
+            throw limitError("ran out of memory while rendering (limits: " + limits + ")");
+        } catch (RenderBudget.Stop e) {
+            result = null;
         } finally {
-            STATE.remove();
+            RenderBudget.exit();
         }
-        if (state.raised != null) {
-            throw new BillionException("Chat template (" + source + ") raised: " + state.raised);
+        if (budget.failure() != null) {
+            throw limitError((budget.raisedByTemplate() ? "raised: " : "") + budget.failure());
         }
         for (TemplateError e : result.getErrors()) {
+            if (e.getException() instanceof MacroTagCycleException) {
+                throw limitError("exceeded the macro recursion limit of " + limits.maxMacroRecursion()
+                        + " (TemplateLimits.maxMacroRecursion): " + e.getMessage());
+            }
+            if (e.getException() instanceof OutputTooBigException || e.getReason() == ErrorReason.OUTPUT_TOO_BIG
+                    || String.valueOf(e.getMessage()).contains("OutputTooBigException")) {
+                throw limitError("exceeded the output limit of " + limits.maxOutputChars()
+                        + " characters (TemplateLimits.maxOutputChars)");
+            }
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-                throw new BillionException("Chat template (" + source + ") failed at line " + e.getLineno()
-                        + ": " + e.getMessage() + (e.getFieldName() == null ? "" : " in `" + e.getFieldName() + "`"));
+                throw limitError("failed at line " + e.getLineno() + ": " + e.getMessage()
+                        + (e.getFieldName() == null ? "" : " in `" + e.getFieldName() + "`"));
             }
         }
         return result.getOutput();
@@ -157,29 +212,24 @@ public final class JinjaChatTemplate implements ChatTemplate {
         return source;
     }
 
+    /** The sandbox's limits. */
+    public TemplateLimits limits() {
+        return limits;
+    }
+
     /** Called by templates as {@code raise_exception(message)}. */
     public static String raiseException(Object message) {
-        RenderState s = STATE.get();
-        if (s != null && s.raised == null) {
-            s.raised = String.valueOf(message);
+        RenderBudget b = RenderBudget.current();
+        if (b == null) {
+            throw new BillionException(String.valueOf(message));
         }
-        // jinjava turns exceptions into a generic error; the message is carried in STATE.
-        throw new BillionException(String.valueOf(message));
+        throw b.raise(String.valueOf(message));
     }
 
     /** Called by templates as {@code strftime_now(format)}. */
     public static String strftimeNow(String format) {
-        RenderState s = STATE.get();
-        Clock c = s == null ? Clock.systemDefaultZone() : s.clock;
+        RenderBudget b = RenderBudget.current();
+        Clock c = b == null ? Clock.systemDefaultZone() : b.clock;
         return Strftime.format(format, ZonedDateTime.now(c));
-    }
-
-    private static final class RenderState {
-        final Clock clock;
-        String raised;
-
-        RenderState(Clock clock) {
-            this.clock = clock;
-        }
     }
 }

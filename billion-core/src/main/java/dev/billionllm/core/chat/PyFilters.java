@@ -89,7 +89,7 @@ final class PyFilters {
                         + s.substring(1).toLowerCase(java.util.Locale.ROOT);
                 case "startswith" -> affix(s, a[0], true);
                 case "endswith" -> affix(s, a[0], false);
-                case "replace" -> replace(s, str(a[0]), str(a[1]), a.length > 2 ? ((Number) toNumber(a[2])).intValue() : -1);
+                case "replace" -> replace(s, str(a[0]), str(a[1]), a.length > 2 ? ((Number) toNumber(a[2])).longValue() : -1);
                 case "split" -> split(s, arg(a, 0), a.length > 1 ? ((Number) toNumber(a[1])).intValue() : -1);
                 default -> null;
             };
@@ -106,12 +106,15 @@ final class PyFilters {
         return null;
     }
 
+    static final Set<String> STRING_METHODS = new java.util.TreeSet<>(Set.of("strip", "lstrip", "rstrip", "upper",
+            "lower", "title", "capitalize", "startswith", "endswith", "replace", "split"));
+    static final Set<String> DICT_METHODS = new java.util.TreeSet<>(Set.of("keys", "values", "items", "get"));
+
     static boolean isMethod(Object base, String name) {
         if (base instanceof CharSequence) {
-            return Set.of("strip", "lstrip", "rstrip", "upper", "lower", "title", "capitalize", "startswith",
-                    "endswith", "replace", "split").contains(name);
+            return STRING_METHODS.contains(name);
         }
-        return base instanceof Map<?, ?> && Set.of("keys", "values", "items", "get").contains(name);
+        return base instanceof Map<?, ?> && DICT_METHODS.contains(name);
     }
 
     private static List<List<Object>> items(Map<?, ?> m) {
@@ -122,21 +125,54 @@ final class PyFilters {
         return out;
     }
 
-    private static String replace(String s, String from, String to, int count) {
-        if (count < 0) {
-            return s.replace(from, to);
+    /**
+     * Python's {@code str.replace(old, new, count)}: an empty {@code old} matches before every
+     * character and at the end. The result's size is checked against the render's output limit
+     * before it is built.
+     */
+    private static String replace(String s, String from, String to, long count) {
+        long max = count < 0 ? Long.MAX_VALUE : count;
+        long matches = 0;
+        if (from.isEmpty()) {
+            matches = Math.min(max, s.length() + 1L);
+        } else {
+            for (int j = s.indexOf(from); j >= 0 && matches < max; j = s.indexOf(from, j + from.length())) {
+                matches++;
+            }
         }
+        checkSize(s.length() + matches * (to.length() - from.length()), "'...'.replace()");
         StringBuilder sb = new StringBuilder();
         int at = 0;
-        for (int i = 0; i < count; i++) {
-            int j = s.indexOf(from, at);
-            if (j < 0) {
-                break;
+        for (long i = 0; i < matches; i++) {
+            if (from.isEmpty()) {
+                sb.append(to);
+                if (at < s.length()) {
+                    sb.append(s.charAt(at));
+                }
+                at++;
+            } else {
+                int j = s.indexOf(from, at);
+                sb.append(s, at, j).append(to);
+                at = j + from.length();
             }
-            sb.append(s, at, j).append(to);
-            at = j + from.length();
         }
-        return sb.append(s.substring(at)).toString();
+        return at < s.length() ? sb.append(s, at, s.length()).toString() : sb.toString();
+    }
+
+    private static void checkSize(long size, String what) {
+        RenderBudget b = RenderBudget.current();
+        if (b != null) {
+            b.checkSize(size, what);
+        }
+    }
+
+    /** A Python exception ({@code ValueError: ...}), reported as the render's failure. */
+    private static RuntimeException pythonError(String message) {
+        RenderBudget b = RenderBudget.current();
+        if (b != null) {
+            throw b.fail(message);
+        }
+        throw new IllegalArgumentException(message);
     }
 
     private static Object arg(Object[] a, int i) {
@@ -190,6 +226,9 @@ final class PyFilters {
             return out;
         }
         String d = str(sep);
+        if (d.isEmpty()) {
+            throw pythonError("ValueError: empty separator (in '...'.split(''))");
+        }
         int at = 0;
         while (max < 0 || out.size() < max) {
             int j = s.indexOf(d, at);

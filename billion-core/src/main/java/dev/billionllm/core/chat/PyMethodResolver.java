@@ -1,9 +1,6 @@
 package dev.billionllm.core.chat;
 
-import java.beans.FeatureDescriptor;
-import java.util.Iterator;
 import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 
 /**
  * Lets templates call Python's {@code str} methods ({@code .strip()}, {@code .startswith()},
@@ -11,7 +8,7 @@ import jinjava.javax.el.ELResolver;
  * default)}): jinjava would otherwise look for Java methods of those names, which are missing or
  * behave differently ({@code String.split} takes a regex and returns an array).
  */
-final class PyMethodResolver extends ELResolver {
+final class PyMethodResolver extends ReadOnlyResolver {
 
     @Override
     public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
@@ -20,34 +17,10 @@ final class PyMethodResolver extends ELResolver {
             return null;
         }
         context.setPropertyResolved(true);
+        RenderBudget budget = RenderBudget.current();
+        if (budget != null) {
+            budget.check();
+        }
         return PyFilters.callMethod(base, name, params == null ? new Object[0] : params);
     }
-
-    @Override
-    public Class<?> getCommonPropertyType(ELContext context, Object base) {
-        return null;
-    }
-
-    @Override
-    public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-        return null;
-    }
-
-    @Override
-    public Class<?> getType(ELContext context, Object base, Object property) {
-        return null;
-    }
-
-    @Override
-    public Object getValue(ELContext context, Object base, Object property) {
-        return null;
-    }
-
-    @Override
-    public boolean isReadOnly(ELContext context, Object base, Object property) {
-        return true;
-    }
-
-    @Override
-    public void setValue(ELContext context, Object base, Object property, Object value) {}
 }

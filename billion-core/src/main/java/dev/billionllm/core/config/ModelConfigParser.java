@@ -3,17 +3,12 @@ package dev.billionllm.core.config;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.UnsupportedModelException;
 import dev.billionllm.core.arch.Architecture;
 import dev.billionllm.core.arch.ArchitectureDeclaration;
 import dev.billionllm.core.arch.Architectures;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,23 +32,7 @@ public final class ModelConfigParser {
 
     /** Reads a JSON object from a file, with errors that name the file. */
     public static JsonObject readJson(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file + ": file not found");
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        try {
-            JsonElement root = JsonParser.parseString(text);
-            if (!root.isJsonObject()) {
-                throw new ConfigException(file + ": expected a JSON object at the top level");
-            }
-            return root.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new ConfigException(file + ": invalid JSON: " + e.getMessage(), e);
-        }
+        return JsonFiles.readObject(file);
     }
 
     /**
@@ -86,6 +65,10 @@ public final class ModelConfigParser {
      * @param declared an architecture declared elsewhere, or null
      */
     public static ModelConfig parse(JsonObject json, String source, Architecture declared) {
+        return ConfigValidation.check(parseUnchecked(json, source, declared), source);
+    }
+
+    private static ModelConfig parseUnchecked(JsonObject json, String source, Architecture declared) {
         Fields f = new Fields(json, source);
         String modelType = f.string("model_type", null);
         if (modelType == null) {

@@ -4,6 +4,7 @@ import dev.billionllm.core.chat.ChatMessage;
 import dev.billionllm.core.chat.ChatTemplate;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.tokenize.IncrementalDecoder;
+import dev.billionllm.core.tokenize.TextBounds;
 import dev.billionllm.core.tokenize.Tokenizer;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -162,8 +163,11 @@ public final class Generator implements AutoCloseable {
         if (tokenizer == null) {
             throw new IllegalStateException("a " + prompt + " needs a tokenizer: Generator.builder(lm).optTokenizer(...)");
         }
+        int maxPositions = lm.config().maxPositionEmbeddings();
         if (prompt instanceof Prompt.Text) {
-            return tokenizer.encode(((Prompt.Text) prompt).text, true);
+            String text = ((Prompt.Text) prompt).text;
+            TextBounds.checkFits(text, tokenizer, maxPositions); // before tokenizing megabytes
+            return tokenizer.encode(text, true);
         }
         if (chatTemplate == null) {
             throw new IllegalStateException("a chat prompt needs a chat template: Generator.builder(lm).optChatTemplate(...)");
@@ -171,6 +175,7 @@ public final class Generator implements AutoCloseable {
         // transformers' apply_chat_template tokenizes with add_special_tokens=False: the template
         // already writes BOS where the model wants one
         String rendered = chatTemplate.render(((Prompt.Chat) prompt).messages, true);
+        TextBounds.checkFits(rendered, tokenizer, maxPositions);
         return tokenizer.encode(rendered, false);
     }
 

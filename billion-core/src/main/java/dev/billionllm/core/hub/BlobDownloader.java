@@ -101,8 +101,11 @@ final class BlobDownloader {
             }
             HttpResponse<InputStream> r = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
             int status = r.statusCode();
-            if (status >= 300 && status < 400 && r.headers().firstValue("Location").isPresent() && hop < 10) {
+            if (status >= 300 && status < 400 && r.headers().firstValue("Location").isPresent()) {
                 HubHttp.drain(r.body());
+                if (hop >= HubHttp.MAX_REDIRECTS) {
+                    throw HubHttp.tooManyRedirects(meta.location(), url);
+                }
                 // The next hop gets the token only if it is on the Hub's origin (see HubHttp.request).
                 url = url.resolve(r.headers().firstValue("Location").get());
                 continue;

@@ -35,12 +35,12 @@ public class HubException extends BillionException {
     private final Reason reason;
 
     public HubException(Reason reason, String message) {
-        super(message);
+        super(Secrets.redact(message)); // messages carry URLs (HF_ENDPOINT) and server text
         this.reason = reason;
     }
 
     public HubException(Reason reason, String message, Throwable cause) {
-        super(message, cause);
+        super(Secrets.redact(message), Secrets.redactCause(cause));
         this.reason = reason;
     }
 

@@ -24,7 +24,7 @@ import java.util.Objects;
 final class HubHttp {
 
     private static final String USER_AGENT = "billion-llm/0.1; java/" + Runtime.version().feature();
-    private static final int MAX_REDIRECTS = 10;
+    static final int MAX_REDIRECTS = 10;
 
     private final HubOptions options;
     private final URI endpoint;
@@ -123,7 +123,10 @@ final class HubHttp {
                 HttpResponse<String> r = send(request(current, "GET").header("Accept", "application/json").build(),
                         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 URI next = relativeRedirect(r, current);
-                if (next != null && hop < MAX_REDIRECTS) {
+                if (next != null) {
+                    if (hop >= MAX_REDIRECTS) {
+                        throw tooManyRedirects(url, current);
+                    }
                     current = next;
                     continue;
                 }
@@ -147,7 +150,10 @@ final class HubHttp {
                         .build();
                 HttpResponse<Void> r = send(req, HttpResponse.BodyHandlers.discarding());
                 URI next = relativeRedirect(r, current);
-                if (next != null && hop < MAX_REDIRECTS) {
+                if (next != null) {
+                    if (hop >= MAX_REDIRECTS) {
+                        throw tooManyRedirects(url, current);
+                    }
                     current = next;
                     continue;
                 }
@@ -183,7 +189,9 @@ final class HubHttp {
             return;
         }
         String code = r.headers().firstValue("X-Error-Code").orElse("");
-        String serverMessage = r.headers().firstValue("X-Error-Message").map(m -> " (Hub: " + m + ")").orElse("");
+        // Server-supplied: may echo credentials or carry terminal control characters.
+        String serverMessage = r.headers().firstValue("X-Error-Message")
+                .map(m -> " (Hub: " + Secrets.serverText(m, 300) + ")").orElse("");
         if (status >= 500 || status == 429) {
             throw new RetryableStatus(status, "HTTP " + status + " from " + r.uri());
         }
@@ -223,6 +231,11 @@ final class HubHttp {
                 + " 1) log in and accept the licence at " + page + "; 2) create a read token at "
                 + options.endpoint() + "/settings/tokens; 3) set HF_TOKEN=<token> (or run `huggingface-cli login`)."
                 + " " + tokenState;
+    }
+
+    static HubException tooManyRedirects(URI start, URI last) {
+        return new HubException(Reason.TRANSFER, "Too many redirects (more than " + MAX_REDIRECTS + ") from " + start
+                + ", the last to " + last + "; the server is redirecting in a loop");
     }
 
     /** The target of a relative redirect (same host), or null when the response is not one. */

@@ -182,7 +182,7 @@ public final class HubOptions {
 
     @Override
     public String toString() {
-        return "HubOptions{endpoint=" + endpoint + ", cacheDir=" + cacheDir + ", token="
+        return "HubOptions{endpoint=" + Secrets.redact(endpoint) + ", cacheDir=" + cacheDir + ", token="
                 + (token == null ? "none" : "<hidden>") + ", offline=" + offline + ", quiet=" + quiet
                 + ", maxRetries=" + maxRetries + ", readTimeout=" + readTimeout + "}";
     }

@@ -31,7 +31,14 @@ public abstract class AbstractKvCache implements KvCache {
     private final CausalLM owner;
     private final int batchSize;
     private final int capacity;
-    private final int[][] mask; // [batch][capacity], valid up to length: 1 real token, 0 padding
+    /**
+     * Positions a cache allocates first, and the least it grows by: a cache is created for
+     * prompt + max new tokens, which may be millions of positions never used, so storage grows
+     * with what is held instead (doubling, so the copies cost O(length) in total).
+     */
+    public static final int GROWTH_CHUNK = 256;
+
+    private final int[][] mask; // [batch][allocated], valid up to length: 1 real token, 0 padding
     private int length;
     private boolean closed;
 
@@ -58,7 +65,25 @@ public abstract class AbstractKvCache implements KvCache {
         this.owner = owner;
         this.batchSize = batchSize;
         this.capacity = capacity;
-        this.mask = new int[batchSize][capacity];
+        this.mask = new int[batchSize][Math.min(capacity, GROWTH_CHUNK)];
+    }
+
+    /**
+     * The storage size to grow to when {@code needed} positions must fit in {@code allocated}:
+     * {@code allocated} itself if they fit, else double (at least {@link #GROWTH_CHUNK} more), never
+     * past the capacity. Backends size their key/value storage with this too.
+     *
+     * @throws IllegalArgumentException if {@code needed} exceeds the capacity
+     */
+    public final int grownSize(int allocated, int needed) {
+        if (needed > capacity) {
+            throw new IllegalArgumentException("cannot hold " + needed + " positions in a cache of capacity " + capacity);
+        }
+        if (needed <= allocated) {
+            return allocated;
+        }
+        long doubled = Math.max(2L * allocated, (long) allocated + GROWTH_CHUNK);
+        return (int) Math.min(capacity, Math.max(needed, doubled));
     }
 
     /**
@@ -184,7 +209,11 @@ public abstract class AbstractKvCache implements KvCache {
     protected final void append(int[][] newMask) {
         checkOpen();
         int seq = newMask[0].length;
+        int allocated = grownSize(mask[0].length, length + seq);
         for (int b = 0; b < batchSize; b++) {
+            if (allocated != mask[b].length) {
+                mask[b] = Arrays.copyOf(mask[b], allocated);
+            }
             System.arraycopy(newMask[b], 0, mask[b], length, seq);
         }
         length += seq;

@@ -28,7 +28,7 @@ public interface KvCache extends AutoCloseable {
     /** An independent copy (same capacity) that can be extended separately. */
     KvCache copy();
 
-    /** Bytes of keys and values allocated (capacity, not length). */
+    /** Bytes of keys and values a full cache takes (capacity, not length; storage may grow to it with use). */
     long sizeInBytes();
 
     @Override

@@ -2,11 +2,7 @@ package dev.billionllm.core.tokenize;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonParseException;
 import dev.billionllm.core.ConfigException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -114,21 +110,7 @@ public record TokenizerConfig(
 
     /** Parses a JSON object file, naming the file in every failure. */
     static JsonObject readJsonObject(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException("Cannot read " + file + ": " + e.getMessage(), e);
-        }
-        try {
-            JsonElement root = JsonParser.parseString(text);
-            if (!root.isJsonObject()) {
-                throw new ConfigException(file + ": expected a JSON object at the top level, found " + kind(root));
-            }
-            return root.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new ConfigException(file + " is not valid JSON: " + e.getMessage(), e);
-        }
+        return dev.billionllm.core.config.JsonFiles.readObject(file);
     }
 
     private static Map<String, String> chatTemplates(Path file, JsonElement e) {

@@ -148,7 +148,7 @@ class JinjaChatTemplateTest {
                 + "<|start_header_id|>user<|end_header_id|>\n\nHi!<|eot_id|>");
     }
 
-    private static Map<String, Object> weatherTool() {
+    static Map<String, Object> weatherTool() {
         Map<String, Object> city = new LinkedHashMap<>();
         city.put("type", "string");
         Map<String, Object> params = new LinkedHashMap<>();

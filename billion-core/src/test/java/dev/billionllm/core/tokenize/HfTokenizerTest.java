@@ -179,7 +179,7 @@ class HfTokenizerTest {
         withConfig(dir, "{\"bos_token\": ");
         assertThatThrownBy(() -> HfTokenizer.load(dir))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("tokenizer_config.json").hasMessageContaining("not valid JSON");
+                .hasMessageContaining("tokenizer_config.json").hasMessageContaining("invalid JSON");
 
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"add_bos_token\": \"yes\"}");
         assertThatThrownBy(() -> HfTokenizer.load(dir))

@@ -1,6 +1,5 @@
 package dev.billionllm.examples.cli;
 
-import dev.billionllm.core.BillionException;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -8,6 +7,8 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code billion} command line. Commands are thin: they parse options, call the library and
@@ -36,6 +37,10 @@ public final class BillionCli {
     /** True when input comes from the user's terminal, so chat can offer line editing. */
     final boolean terminal;
 
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "On an error, print its stack trace after the one-line message.")
+    boolean verbose;
+
     public BillionCli(InputStream in, PrintWriter out, PrintWriter err) {
         this.terminal = in == System.in && System.console() != null;
         this.in = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
@@ -51,24 +56,30 @@ public final class BillionCli {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-            // Library errors carry an actionable message; a stack trace would bury it.
-            err.println("error: " + ex.getMessage());
-            err.flush();
-            return ex instanceof IllegalArgumentException || ex instanceof BillionException ? 2 : 1;
-        });
+        BillionCli cli = cl.getCommand();
+        // Every numeric option is range-checked before any command runs (NumericOptions).
+        cl.setExecutionStrategy(NumericOptions.checkingThen(new CommandLine.RunLast()));
+        // Library errors carry an actionable message; a stack trace would bury it (--verbose adds it).
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> CliErrors.report(ex, err, cli.verbose));
         return cl;
     }
 
     /** Runs {@code args} and returns the exit code. */
     public static int run(InputStream in, PrintWriter out, PrintWriter err, String... args) {
-        int code = commandLine(in, out, err).execute(args);
+        CommandLine cl = commandLine(in, out, err);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (Throwable t) { // picocli passes Errors (OutOfMemoryError, StackOverflowError) through
+            code = CliErrors.report(t, err, ((BillionCli) cl.getCommand()).verbose);
+        }
         out.flush();
         err.flush();
         return code;
     }
 
     public static void main(String[] args) {
+        CliErrors.haltIfShutdownHangs(5_000);
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         System.exit(run(System.in, out, err, args));

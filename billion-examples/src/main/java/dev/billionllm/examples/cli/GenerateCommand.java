@@ -56,12 +56,13 @@ final class GenerateCommand implements Callable<Integer> {
             Prompt prompt = input.ids != null ? Prompt.ids(input.ids)
                     : chat ? Prompt.chat(java.util.List.of(dev.billionllm.core.chat.ChatMessage.user(input.text)))
                     : Prompt.text(input.text);
+            // Encoded once: the ids are what is generated from and what --json reports.
             int[] promptIds = generator.encode(prompt);
             TokenListener listener = json ? TokenListener.NONE : e -> {
                 cli.out.print(e.text());
                 cli.out.flush();
             };
-            GenerationResult r = generator.generate(prompt, config, listener);
+            GenerationResult r = generator.generate(Prompt.ids(promptIds), config, listener);
             if (json) {
                 cli.out.println(toJson(m, promptIds, r));
             } else {

@@ -28,7 +28,7 @@ final class ModelOptions {
     String device;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "Intra-op threads; 0 = engine default.")
+            description = "Intra-op threads, at most 4 x the available processors; 0 = engine default.")
     int threads;
 
     @Option(names = "--variant", paramLabel = "NAME",

@@ -2,11 +2,7 @@ package dev.billionllm.examples.cli;
 
 import dev.billionllm.bench.score.Perplexity;
 import dev.billionllm.bench.score.PerplexityResult;
-import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.Model;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -36,12 +32,8 @@ final class PerplexityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String content;
-        try {
-            content = Files.readString(text, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(text + ": cannot read the text file: " + e.getMessage(), e);
-        }
+        // Names the file when it is not UTF-8 (instead of "Input length = 1"); 1 GiB at most.
+        String content = dev.billionllm.core.config.JsonFiles.readText(text, 1L << 30);
         try (Model m = model.load(cli.err)) {
             PerplexityResult r = Perplexity.ofText(m.lm(), m.tokenizer(), content, window, stride);
             cli.out.printf(Locale.ROOT, "%s on %s: perplexity %.4f (mean NLL %.6f over %d tokens, %d windows of %d)%n",

@@ -3,6 +3,7 @@ package dev.billionllm.core.backend.pytorch;
 import ai.djl.engine.Engine;
 import dev.billionllm.core.backend.Backend;
 import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.config.ConfigValidation;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.ShardedSafetensors;
@@ -44,6 +45,8 @@ public final class PtBackend implements Backend {
     @Override
     public CausalLM load(Path folder, ModelConfig config, LoadOptions options) {
         checkOptions(options.backendOptions());
+        // A config built in code skipped the parser's checks; sizes are allocated from it below.
+        ConfigValidation.check(config, "the ModelConfig for " + folder);
         // The weights are copied into engine memory, so the mapped files can be closed right after.
         try (TensorSource weights = Safetensors.open(folder)) {
             return PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options);

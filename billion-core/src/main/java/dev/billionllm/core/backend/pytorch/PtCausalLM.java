@@ -143,6 +143,7 @@ public final class PtCausalLM implements CausalLM {
             }
         }
 
+        c.reserve(total);
         try (NDManager step = manager.newSubManager()) {
             NDArray idArray = step.create(ids, new Shape(rows, seq));
             NDList cosSin = model.rope().cosSin(positions, step);

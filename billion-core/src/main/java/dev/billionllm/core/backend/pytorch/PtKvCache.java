@@ -10,31 +10,74 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@link KvCache} of {@link PtCausalLM}: per layer, keys and values preallocated as
- * {@code [batch, kvHeads, capacity, headDim]} fp32 arrays in the cache's own manager and written in
- * place. Which positions are padding is kept in Java by {@link AbstractKvCache}, so masks and
- * positions need no engine call.
+ * {@link KvCache} of {@link PtCausalLM}: per layer, keys and values as {@code [batch, kvHeads,
+ * allocated, headDim]} fp32 arrays in the cache's own manager, written in place. {@code allocated}
+ * starts at {@link AbstractKvCache#GROWTH_CHUNK} positions and grows by doubling (one copy into a
+ * larger array) only when a step needs more, so a cache created for millions of new tokens costs
+ * what its tokens use. Which positions are padding is kept in Java by {@link AbstractKvCache}, so
+ * masks and positions need no engine call.
  */
 final class PtKvCache extends AbstractKvCache {
     private final ModelConfig config;
     private final NDManager manager;
+    // Replaced (not resized) when storage grows, so mutable; Step sees them after reserve().
     private final List<NDArray> keys;
     private final List<NDArray> values;
+    private int allocated;
 
     /** An empty cache: zeroed arrays in a new sub-manager of {@code parent}. */
     PtKvCache(PtCausalLM owner, NDManager parent, int batchSize, int capacity) {
         super(owner, batchSize, capacity);
         this.config = owner.config();
         this.manager = parent.newSubManager();
-        Shape shape = new Shape(batchSize, config.numKeyValueHeads(), capacity, config.headDim());
+        this.allocated = Math.min(capacity, GROWTH_CHUNK);
+        Shape shape = shape(allocated);
+        this.keys = new ArrayList<>();
+        this.values = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            keys.add(manager.zeros(shape));
+            values.add(manager.zeros(shape));
+        }
+    }
+
+    private Shape shape(int positions) {
+        return new Shape(batchSize(), config.numKeyValueHeads(), positions, config.headDim());
+    }
+
+    /**
+     * Makes room for {@code total} positions before a step writes them: grows every layer's
+     * arrays (copying what they hold) when they are too small. Failing leaves the cache as it was.
+     */
+    void reserve(int total) {
+        checkOpen();
+        int target = grownSize(allocated, total);
+        if (target == allocated) {
+            return;
+        }
         List<NDArray> k = new ArrayList<>();
         List<NDArray> v = new ArrayList<>();
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            k.add(manager.zeros(shape));
-            v.add(manager.zeros(shape));
+        try (NDManager scratch = manager.newSubManager()) {
+            for (int i = 0; i < keys.size(); i++) {
+                k.add(grow(keys.get(i), target, scratch));
+                v.add(grow(values.get(i), target, scratch));
+            }
+        } catch (RuntimeException e) {
+            k.forEach(NDArray::close);
+            v.forEach(NDArray::close);
+            throw e;
         }
-        this.keys = List.copyOf(k);
-        this.values = List.copyOf(v);
+        for (int i = 0; i < keys.size(); i++) {
+            keys.set(i, k.get(i)).close();
+            values.set(i, v.get(i)).close();
+        }
+        allocated = target;
+    }
+
+    private NDArray grow(NDArray old, int target, NDManager scratch) {
+        NDArray extra = scratch.zeros(shape(target - allocated));
+        NDArray grown = old.concat(extra, 2);
+        grown.attach(manager);
+        return grown;
     }
 
     /** A copy of {@code from}: its arrays duplicated into a sibling manager. */
@@ -42,18 +85,17 @@ final class PtKvCache extends AbstractKvCache {
         super(from);
         this.config = from.config;
         this.manager = from.manager.getParentManager().newSubManager();
-        List<NDArray> k = new ArrayList<>();
-        List<NDArray> v = new ArrayList<>();
+        this.allocated = from.allocated;
+        this.keys = new ArrayList<>();
+        this.values = new ArrayList<>();
         for (int i = 0; i < from.keys.size(); i++) {
             NDArray kc = from.keys.get(i).duplicate();
             kc.attach(manager);
-            k.add(kc);
+            keys.add(kc);
             NDArray vc = from.values.get(i).duplicate();
             vc.attach(manager);
-            v.add(vc);
+            values.add(vc);
         }
-        this.keys = List.copyOf(k);
-        this.values = List.copyOf(v);
     }
 
     List<NDArray> keys() {
@@ -79,10 +121,16 @@ final class PtKvCache extends AbstractKvCache {
         return new PtKvCache(this);
     }
 
+    /** What a full cache takes (the storage grows to this as positions are used). */
     @Override
     public long sizeInBytes() {
         return 2L * config.numHiddenLayers() * batchSize() * config.numKeyValueHeads() * capacity()
                 * config.headDim() * Float.BYTES;
+    }
+
+    /** Positions the storage holds room for now (grows with use, up to the capacity). */
+    int allocated() {
+        return allocated;
     }
 
     @Override
