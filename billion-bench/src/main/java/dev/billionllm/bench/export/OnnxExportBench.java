@@ -49,7 +49,8 @@ public final class OnnxExportBench {
     private OnnxExportBench() {}
 
     /** TinyLlama-1.1B-Chat-v1.0's architecture ({@code layers} may be cut for a quick run). */
-    static ModelConfig tinyLlama(int layers) {
+    /** TinyLlama-1.1B's shape with {@code layers} decoder layers. */
+    public static ModelConfig tinyLlama(int layers) {
         return new ModelConfig(Family.LLAMA, 32000, 2048, 5632, layers, 32, 4, 64, 2048, NormKind.RMS_NORM, 1e-5,
                 MlpKind.GATED, Activation.SILU, RopeConfig.simple(10000), false, false, false, false, false, false,
                 false, 1, List.of(2), -1, "bfloat16");

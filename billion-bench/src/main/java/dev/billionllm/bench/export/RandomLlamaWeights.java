@@ -16,11 +16,11 @@ import java.util.SplittableRandom;
  * tensor name, so a 1.1B-parameter model needs no checkpoint on disk. Speed does not depend on
  * the values.
  */
-final class RandomLlamaWeights implements TensorSource {
+public final class RandomLlamaWeights implements TensorSource {
 
     private final Map<String, long[]> shapes = new LinkedHashMap<>();
 
-    RandomLlamaWeights(ModelConfig c) {
+    public RandomLlamaWeights(ModelConfig c) {
         // Names and shapes from the description both backends load (arch.ParameterLayout).
         for (Parameter p : new ParameterLayout(c).all()) {
             for (Parameter.Part part : p.parts()) {

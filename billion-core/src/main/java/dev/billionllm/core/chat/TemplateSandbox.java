@@ -80,6 +80,9 @@ final class TemplateSandbox {
         Jinjava jinjava = new Jinjava(JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
+                // Nested interpretation would render "{{ ... }}" found inside message contents as
+                // template code; contents are data (from users, and from HTTP clients in billion serve).
+                .withNestedInterpretationEnabled(false)
                 .withElResolver(resolver)
                 .withDisabled(disabled)
                 .withMaxOutputSize(limits.maxOutputChars())

@@ -108,6 +108,14 @@ class JinjaChatTemplateTest {
     }
 
     @Test
+    void messageContentIsDataNotTemplateCode() throws IOException {
+        JinjaChatTemplate t = new JinjaChatTemplate(resource("tinyllama-zephyr.jinja"), "<s>", "</s>", "zephyr");
+        String content = "{{ 7 * 7 }}{% for x in range(3) %}x{% endfor %}";
+        assertThat(t.render(List.of(ChatMessage.user(content)), true))
+                .isEqualTo("<|user|>\n" + content + "</s>\n<|assistant|>\n");
+    }
+
+    @Test
     void stableLm2ChatMlTemplate() throws IOException {
         JinjaChatTemplate t = new JinjaChatTemplate(resource("stablelm2-chatml.jinja"), "<|endoftext|>",
                 "<|endoftext|>", "chatml");

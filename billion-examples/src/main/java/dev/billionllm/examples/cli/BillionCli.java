@@ -31,6 +31,7 @@ import picocli.CommandLine.ScopeType;
             FinetuneCommand.class,
             FinetuneDemoCommand.class,
             MergeCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class,
             picocli.AutoComplete.GenerateCompletion.class
         })

@@ -1,0 +1,150 @@
+package dev.billionllm.examples.cli;
+
+import dev.billionllm.core.Model;
+import dev.billionllm.server.BillionServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code billion serve}: loads the models and runs the OpenAI-compatible server until SIGTERM
+ * (or Ctrl-C), then stops it cleanly. The server itself is {@link BillionServer}.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve models over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, "
+                + "/v1/models, /health, /metrics). See docs/server.md.")
+final class ServeCommand implements Callable<Integer> {
+    /** Environment variable read for the API key when --api-key is not given. */
+    static final String API_KEY_ENV = "BILLION_API_KEY";
+
+    @ParentCommand
+    BillionCli cli;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", required = true,
+            description = "Model to serve (repeatable): spec id, local folder or bundled model name. "
+                    + "Clients name it by what you typed here, or by the folder name for a path.")
+    List<String> models;
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "pytorch or onnxruntime (default: pytorch for safetensors folders).")
+    String backend;
+
+    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu or gpu:N (default: engine default).")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Intra-op threads per model; 0 = engine default.")
+    int threads;
+
+    @Option(names = "--variant", paramLabel = "NAME", description = "ONNX file variant: fp32, int8, q4, ...")
+    String variant;
+
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = BillionServer.Builder.DEFAULT_HOST,
+            description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface).")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+            description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "Require 'Authorization: Bearer KEY' (default: the " + API_KEY_ENV
+                    + " environment variable, else no key).")
+    String apiKey;
+
+    @Option(names = "--max-concurrency", paramLabel = "N", defaultValue = "4",
+            description = "Generations running at once (default: ${DEFAULT-VALUE}).")
+    int maxConcurrency;
+
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "64",
+            description = "Requests waiting for a slot before 429 (default: ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Option(names = "--max-tokens-cap", paramLabel = "N", defaultValue = "2048",
+            description = "Largest max_tokens a request may ask for (default: ${DEFAULT-VALUE}).")
+    int maxTokensCap;
+
+    @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "10",
+            description = "On SIGTERM, seconds running generations may finish before they are cancelled "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int shutdownGraceSeconds;
+
+    @Override
+    public Integer call() {
+        List<Model> loaded = new ArrayList<>();
+        BillionServer server = null;
+        Thread hook = null;
+        try {
+            BillionServer.Builder builder = BillionServer.builder()
+                    .optHost(host)
+                    .optPort(port)
+                    .optApiKey(apiKey != null ? apiKey : System.getenv(API_KEY_ENV))
+                    .optMaxConcurrency(maxConcurrency)
+                    .optQueueSize(queue)
+                    .optMaxTokensCap(maxTokensCap)
+                    .optShutdownGrace(Duration.ofSeconds(shutdownGraceSeconds))
+                    .optLog(line -> {
+                        cli.err.println("[serve] " + line);
+                        cli.err.flush();
+                    });
+            for (String reference : models) {
+                Model m = load(reference);
+                loaded.add(m);
+                builder.addModel(modelId(reference), m);
+                cli.err.printf("[serve] loaded %s as '%s' on %s in %d ms%n", m.folder(), modelId(reference),
+                        m.backend(), m.loadTime().toMillis());
+            }
+            server = builder.build();
+            BillionServer running = server;
+            hook = new Thread(running::close, "billion-serve-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            cli.err.println("[serve] listening on " + server.uri() + " (stop with Ctrl-C or SIGTERM)");
+            cli.err.flush();
+            try {
+                server.awaitClose();
+            } catch (InterruptedException e) {
+                // an embedding thread asked us to stop: close below, like SIGTERM
+                Thread.currentThread().interrupt();
+            }
+            cli.err.println("[serve] stopped");
+            return 0;
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is what stopped us
+                }
+            }
+            loaded.forEach(Model::close);
+        }
+    }
+
+    /**
+     * Loads one model exactly as generate and chat do (the fast path by default); only the
+     * model list differs, because serve takes several {@code -m} and ModelOptions one.
+     */
+    private Model load(String reference) {
+        ModelOptions loader = new ModelOptions();
+        loader.backend = backend;
+        loader.device = device;
+        loader.threads = threads;
+        loader.variant = variant;
+        return loader.loadForGeneration(reference, cli.err);
+    }
+
+    /** What clients pass as "model": the reference as typed, or the folder name for a path. */
+    static String modelId(String reference) {
+        Path p = Path.of(reference);
+        return p.getNameCount() > 1 || reference.startsWith("/") || reference.startsWith(".")
+                ? p.toAbsolutePath().normalize().getFileName().toString() : reference;
+    }
+}
