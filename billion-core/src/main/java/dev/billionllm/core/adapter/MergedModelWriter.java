@@ -4,6 +4,7 @@ import dev.billionllm.core.BillionException;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.export.OnnxExporter;
+import dev.billionllm.core.io.safetensors.ForwardingTensorSource;
 import dev.billionllm.core.io.safetensors.DType;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.SafetensorsSource;
@@ -45,7 +46,7 @@ public final class MergedModelWriter {
         }
         Set<String> changed;
         try (SafetensorsSource base = Safetensors.open(model);
-                MergedTensorSource merged = MergedTensorSource.of(new Unclosed(base), config, adapters)) {
+                MergedTensorSource merged = MergedTensorSource.of(ForwardingTensorSource.unclosed(base), config, adapters)) {
             changed = new TreeSet<>(merged.mergedNames());
             SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
             for (String name : new TreeSet<>(base.names())) {
@@ -61,31 +62,5 @@ public final class MergedModelWriter {
         }
         OnnxExporter.copyCompanions(model, out);
         return changed;
-    }
-
-    /** Lets the merged view share a source that the writer closes itself. */
-    private record Unclosed(SafetensorsSource source) implements dev.billionllm.core.io.safetensors.TensorSource {
-        @Override
-        public Set<String> names() {
-            return source.names();
-        }
-
-        @Override
-        public boolean contains(String name) {
-            return source.contains(name);
-        }
-
-        @Override
-        public TensorInfo info(String name) {
-            return source.info(name);
-        }
-
-        @Override
-        public float[] floats(String name) {
-            return source.floats(name);
-        }
-
-        @Override
-        public void close() {}
     }
 }

@@ -3,6 +3,7 @@ package dev.billionllm.core.adapter;
 import dev.billionllm.core.WeightLoadException;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.io.safetensors.TensorInfo;
+import dev.billionllm.core.io.safetensors.ForwardingTensorSource;
 import dev.billionllm.core.io.safetensors.TensorSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,14 +24,13 @@ import java.util.Set;
  * }
  * }</pre>
  */
-public final class MergedTensorSource implements TensorSource {
-    private final TensorSource base;
+public final class MergedTensorSource extends ForwardingTensorSource {
     private final Map<String, List<Delta>> deltas; // weight tensor name -> deltas
 
     private record Delta(LoraAdapter.Weights weights, double scaling) {}
 
     private MergedTensorSource(TensorSource base, Map<String, List<Delta>> deltas) {
-        this.base = base;
+        super(base, true);
         this.deltas = deltas;
     }
 
@@ -56,23 +56,8 @@ public final class MergedTensorSource implements TensorSource {
     }
 
     @Override
-    public Set<String> names() {
-        return base.names();
-    }
-
-    @Override
-    public boolean contains(String name) {
-        return base.contains(name);
-    }
-
-    @Override
-    public TensorInfo info(String name) {
-        return base.info(name);
-    }
-
-    @Override
     public float[] floats(String name) {
-        float[] w = base.floats(name);
+        float[] w = super.floats(name);
         List<Delta> list = deltas.get(name);
         if (list != null) {
             for (Delta d : list) {
@@ -108,10 +93,5 @@ public final class MergedTensorSource implements TensorSource {
                 w[wo + i] += scaling * row[i];
             }
         }
-    }
-
-    @Override
-    public void close() {
-        base.close();
     }
 }

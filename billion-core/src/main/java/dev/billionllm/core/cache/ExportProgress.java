@@ -1,6 +1,7 @@
 package dev.billionllm.core.cache;
 
 import dev.billionllm.core.io.safetensors.TensorInfo;
+import dev.billionllm.core.io.safetensors.ForwardingTensorSource;
 import dev.billionllm.core.io.safetensors.TensorSource;
 import java.io.PrintWriter;
 import java.nio.FloatBuffer;
@@ -86,51 +87,30 @@ final class ExportProgress implements AutoCloseable {
         }
     }
 
-    private final class Counting implements TensorSource {
-        private final TensorSource inner;
+    private final class Counting extends ForwardingTensorSource {
         private long bytes;
 
         Counting(TensorSource inner) {
-            this.inner = inner;
+            super(inner, false); // the caller closes the wrapped source
         }
 
         private void advance(String name) {
-            TensorInfo info = inner.info(name);
+            TensorInfo info = delegate().info(name);
             bytes += info.end() - info.begin();
             bar.stepTo(Math.min(bar.getMax(), bytes >> 20));
         }
 
         @Override
-        public Set<String> names() {
-            return inner.names();
-        }
-
-        @Override
-        public boolean contains(String name) {
-            return inner.contains(name);
-        }
-
-        @Override
-        public TensorInfo info(String name) {
-            return inner.info(name);
-        }
-
-        @Override
         public float[] floats(String name) {
-            float[] values = inner.floats(name);
+            float[] values = super.floats(name);
             advance(name);
             return values;
         }
 
         @Override
         public void readFloats(String name, FloatBuffer dst) {
-            inner.readFloats(name, dst);
+            delegate().readFloats(name, dst);
             advance(name);
-        }
-
-        @Override
-        public void close() {
-            // The caller closes the wrapped source.
         }
     }
 }
