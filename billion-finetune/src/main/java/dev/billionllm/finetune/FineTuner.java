@@ -57,6 +57,9 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * Every folder and file appears atomically.
  */
 public final class FineTuner {
+
+    /** Consecutive steps with a non-finite loss or gradient that end training (each is skipped). */
+    static final int MAX_SKIPPED_STEPS = 3;
     public static final String ADAPTER_DIR = "adapter";
     public static final String STATE_FILE = "trainer_state.json";
     public static final String OPTIMIZER_FILE = "optimizer.safetensors";
@@ -145,6 +148,7 @@ public final class FineTuner {
             if (first == 0 && !Double.isNaN(evalBefore)) {
                 evals.add(new double[] {0, evalBefore});
             }
+            int skippedInARow = 0;
             try (ProgressBar bar = bar(progress, plan.size(), first)) {
                 for (int step = first; step < plan.size(); step++) {
                     PlannedStep planned = plan.get(step);
@@ -152,9 +156,16 @@ public final class FineTuner {
                     double lr = schedule.at(step);
                     LoraTrainer.StepResult r = trainer.step(planned.microBatches(), lr, cfg.maxGradNorm(),
                             cfg.seed() * 1_000_003L + step);
-                    if (!Double.isFinite(r.loss())) {
-                        throw new BillionException("loss became " + r.loss() + " at step " + (step + 1)
+                    boolean finite = Double.isFinite(r.loss()) && Double.isFinite(r.gradNorm());
+                    skippedInARow = finite ? 0 : skippedInARow + 1;
+                    if (skippedInARow >= MAX_SKIPPED_STEPS) {
+                        throw new BillionException("loss became " + r.loss() + " (gradient norm " + r.gradNorm()
+                                + ") at steps " + (step + 2 - skippedInARow) + " to " + (step + 1)
                                 + "; lower the learning rate (--lr) or check the data");
+                    }
+                    if (!finite && progress != null) {
+                        progress.printf("[step %d skipped: loss %s, gradient norm %s]%n", step + 1, r.loss(),
+                                r.gradNorm());
                     }
                     long inputTokens = 0;
                     for (List<Example> b : planned.microBatches()) {
@@ -163,7 +174,10 @@ public final class FineTuner {
                         }
                     }
                     double seconds = (System.nanoTime() - t0) / 1e9;
-                    log.add(new LogEntry(step + 1, planned.epoch(), r.loss(), lr, r.gradNorm(), inputTokens / seconds));
+                    if (finite) {
+                        log.add(new LogEntry(step + 1, planned.epoch(), r.loss(), lr, r.gradNorm(),
+                                inputTokens / seconds));
+                    }
                     peakRss = Math.max(peakRss, rssKb());
                     if (bar != null) {
                         bar.stepTo(step + 1);

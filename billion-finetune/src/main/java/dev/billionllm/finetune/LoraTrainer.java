@@ -345,11 +345,20 @@ public final class LoraTrainer implements AutoCloseable {
         }
     }
 
-    /** One optimizer step: gradients of {@code microBatches}, clipping, AdamW at {@code lr}. */
+    /**
+     * One optimizer step: gradients of {@code microBatches}, clipping, AdamW at {@code lr}. A
+     * non-finite loss or gradient norm skips the update and drops the gradients (as torch.amp's
+     * GradScaler skips such steps), so one overflow cannot turn every weight into NaN; the caller
+     * sees it in the result and decides when to give up.
+     */
     public StepResult step(List<List<Example>> microBatches, double lr, double maxGradNorm, long dropoutSeed) {
         double loss = accumulate(microBatches, dropoutSeed);
         double norm = clipGradients(maxGradNorm);
-        update(lr);
+        if (Double.isFinite(loss) && Double.isFinite(norm)) {
+            update(lr);
+        } else {
+            zeroGradients();
+        }
         long tokens = 0;
         for (List<Example> b : microBatches) {
             tokens += labels(b);
