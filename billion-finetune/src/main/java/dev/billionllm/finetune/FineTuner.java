@@ -7,6 +7,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.billionllm.core.platform.ProcessMemory;
 import dev.billionllm.core.BillionException;
 import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.adapter.LoraAdapter;
@@ -386,16 +387,7 @@ public final class FineTuner {
 
     /** Resident set size of this process in kB (Linux), or 0 where /proc is missing. */
     public static long rssKb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
+        return Math.max(0, ProcessMemory.rssKb());
     }
 
     /** A stream that discards everything (no progress bar output). */

@@ -20,6 +20,7 @@ import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.model.WeightReader;
 import dev.billionllm.core.platform.CpuFeatures;
+import dev.billionllm.core.platform.ProcessMemory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -174,16 +175,8 @@ public final class OnnxExportBench {
 
     /** Resident set size of this process (Linux), -1 elsewhere. */
     static long rssMiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        long kb = ProcessMemory.rssKb();
+        return kb < 0 ? -1 : kb >> 10;
     }
 
     private static void deleteTree(Path dir) throws IOException {

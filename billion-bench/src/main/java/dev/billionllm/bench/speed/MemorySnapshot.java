@@ -1,5 +1,6 @@
 package dev.billionllm.bench.speed;
 
+import dev.billionllm.core.platform.ProcessMemory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,12 +38,7 @@ public record MemorySnapshot(long peakRssBytes, long rssBytes, long heapUsedByte
 
     /** A {@code /proc/self/status} field in bytes ("VmHWM:   123456 kB"), or -1. */
     static long statusKb(List<String> lines, String field) {
-        for (String line : lines) {
-            if (line.startsWith(field)) {
-                String[] parts = line.substring(field.length()).trim().split("\\s+");
-                return Long.parseLong(parts[0]) * 1024;
-            }
-        }
-        return -1;
+        long kb = ProcessMemory.fieldKb(lines, field);
+        return kb < 0 ? -1 : kb * 1024;
     }
 }

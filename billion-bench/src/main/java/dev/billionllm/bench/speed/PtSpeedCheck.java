@@ -2,6 +2,7 @@ package dev.billionllm.bench.speed;
 
 import ai.djl.pytorch.jni.JniUtils;
 import dev.billionllm.bench.RandomWeights;
+import dev.billionllm.core.platform.ProcessMemory;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.Activation;
 import dev.billionllm.core.config.Family;
@@ -101,12 +102,8 @@ public final class PtSpeedCheck {
         return Files.isReadable(p) ? Files.readString(p).trim() : "n/a";
     }
 
-    static long rssMb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-            }
-        }
-        return -1;
+    static long rssMb() {
+        long kb = ProcessMemory.rssKb();
+        return kb < 0 ? -1 : kb / 1024;
     }
 }
