@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
@@ -38,31 +39,46 @@ final class DecodeLoop implements AutoCloseable {
         this.listener = listener;
         this.startNanos = startNanos;
         Set<Integer> eosIds = Set.copyOf(eos);
-        int maxPositions = lm.config().maxPositionEmbeddings();
-        int vocab = lm.config().vocabSize();
         List<Sequence> made = new ArrayList<>(prompts.size());
         for (int r = 0; r < prompts.size(); r++) {
-            int[] prompt = prompts.get(r);
-            for (int id : prompt) {
-                if (id < 0 || id >= vocab) {
-                    throw new IllegalArgumentException("prompt " + r + " holds token id " + id
-                            + ", outside the model's vocabulary [0, " + vocab + ")");
-                }
-            }
-            // Context policy: a prompt that leaves no room fails here; otherwise generation stops
-            // when prompt + generated tokens reach max_position_embeddings (CONTEXT_FULL).
-            if (prompt.length >= maxPositions) {
-                throw new IllegalArgumentException("prompt " + (prompts.size() > 1 ? r + " " : "") + "has "
-                        + prompt.length + " tokens but the model's max_position_embeddings is " + maxPositions
-                        + "; shorten it to at most " + (maxPositions - 1) + " tokens to generate anything");
-            }
-            int limit = Math.min(config.maxNewTokens(), maxPositions - prompt.length);
-            Sampler sampler = Samplers.forConfig(config, lm.usableVocabSize(), seed + r);
-            made.add(new Sequence(r, prompt, limit, limit < config.maxNewTokens(), eosIds, sampler, seed + r,
-                    new TextAssembler(decoders.apply(r), config.stopStrings()), this::deliver, cancelled));
+            made.add(newSequence(lm, r, prompts.size() > 1, prompts.get(r), config, eosIds, seed + r,
+                    decoders.apply(r), this::deliver, cancelled));
         }
         this.rows = List.copyOf(made);
         this.decoding = strategy.start(new DecodingStrategy.Request(lm, rows, config, padId, tokenizer));
+    }
+
+    /**
+     * A sequence for {@code prompt}, after checking its ids against the vocabulary and its length
+     * against the context; shared by this loop and {@link ContinuousBatcher}, so both refuse and
+     * limit prompts the same way.
+     *
+     * @param row the prompt's index in its batch ({@code several}: name it in errors)
+     * @param seed the row's own sampling seed
+     * @param decoder the row's incremental decoder (null: no text)
+     */
+    static Sequence newSequence(CausalLM lm, int row, boolean several, int[] prompt, GenerationConfig config,
+            Set<Integer> eos, long seed, IncrementalDecoder decoder, Consumer<TokenEvent> events,
+            BooleanSupplier cancelled) {
+        int maxPositions = lm.config().maxPositionEmbeddings();
+        int vocab = lm.config().vocabSize();
+        for (int id : prompt) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("prompt " + row + " holds token id " + id
+                        + ", outside the model's vocabulary [0, " + vocab + ")");
+            }
+        }
+        // Context policy: a prompt that leaves no room fails here; otherwise generation stops
+        // when prompt + generated tokens reach max_position_embeddings (CONTEXT_FULL).
+        if (prompt.length >= maxPositions) {
+            throw new IllegalArgumentException("prompt " + (several ? row + " " : "") + "has "
+                    + prompt.length + " tokens but the model's max_position_embeddings is " + maxPositions
+                    + "; shorten it to at most " + (maxPositions - 1) + " tokens to generate anything");
+        }
+        int limit = Math.min(config.maxNewTokens(), maxPositions - prompt.length);
+        Sampler sampler = Samplers.forConfig(config, lm.usableVocabSize(), seed);
+        return new Sequence(row, prompt, limit, limit < config.maxNewTokens(), eos, sampler, seed,
+                new TextAssembler(decoder, config.stopStrings()), events, cancelled);
     }
 
     private void deliver(TokenEvent e) {

@@ -242,11 +242,14 @@ public final class Generator implements AutoCloseable {
             ids.add(encode(p));
         }
         long seed = config.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong());
-        IntFunction<IncrementalDecoder> decoders = tokenizer == null
-                ? r -> null
-                : r -> tokenizer.newIncrementalDecoder(config.skipSpecialTokens());
+        IntFunction<IncrementalDecoder> decoders = r -> newDecoder(config);
         return new DecodeLoop(lm, strategy, ids, config, eosTokenIds(config), seed, padTokenId, tokenizer, decoders,
                 () -> closed || cancel.isCancelled(), startNanos, listener);
+    }
+
+    /** A fresh incremental decoder for one sequence's text, or null without a tokenizer. */
+    IncrementalDecoder newDecoder(GenerationConfig config) {
+        return tokenizer == null ? null : tokenizer.newIncrementalDecoder(config.skipSpecialTokens());
     }
 
     private static int defaultPadId(CausalLM lm, Tokenizer tokenizer) {

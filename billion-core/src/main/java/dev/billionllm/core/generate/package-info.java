@@ -10,7 +10,9 @@
  * timings for every strategy. Plain decoding is {@code DecodingStrategy.plain()}; speculative
  * decoding (billion-speculative) drafts candidates with a {@link
  * dev.billionllm.core.generate.DraftProposer} and checks them with the {@link
- * dev.billionllm.core.generate.DraftVerifier}.
+ * dev.billionllm.core.generate.DraftVerifier}. The {@link
+ * dev.billionllm.core.generate.ContinuousBatcher} runs many independent requests in one batch whose
+ * rows join and leave between steps (servers), with the same {@code Sequence} per request.
  *
  * <p>Belongs here: everything that turns logits into tokens and tokens into text for a caller.
  * Does not belong here: model math or engine types (see {@code lm} and the backends), tokenizers

@@ -1,6 +1,8 @@
 package dev.billionllm.core.lm;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -102,6 +104,73 @@ public abstract class AbstractKvCache implements KvCache {
             mask[b] = from.mask[b].clone();
         }
         this.length = from.length;
+    }
+
+    /**
+     * The bookkeeping of {@link CausalLM#stackRows}: row {@code i} holds the real tokens of {@code
+     * rows.get(i)} right-aligned, after padding; the length is the most real tokens of any row. The
+     * subclass copies the storage (each source row's {@link #realPositions}, in order, to the new
+     * row's last positions).
+     *
+     * <p>Call {@link #checkStack} first.
+     *
+     * @throws IllegalArgumentException if the real tokens exceed {@code capacity}
+     */
+    protected AbstractKvCache(CausalLM owner, List<CacheRow> rows, int capacity) {
+        this(owner, rows.size(), capacity);
+        int longest = 0;
+        int[] real = new int[rows.size()];
+        for (int i = 0; i < real.length; i++) {
+            real[i] = ((AbstractKvCache) rows.get(i).cache()).realTokens(rows.get(i).row());
+            longest = Math.max(longest, real[i]);
+        }
+        if (longest > capacity) {
+            throw new IllegalArgumentException("a row holds " + longest + " tokens, more than the capacity " + capacity);
+        }
+        int allocated = grownSize(mask[0].length, longest);
+        for (int i = 0; i < real.length; i++) {
+            mask[i] = new int[allocated];
+            Arrays.fill(mask[i], longest - real[i], longest, 1);
+        }
+        this.length = longest;
+    }
+
+    /**
+     * The checks of {@link CausalLM#stackRows}: at least one row, and each row's cache was created
+     * by {@code model} (so is a {@code type}) and is open.
+     *
+     * @return each row's cache as its own type, in order
+     */
+    public static <C extends AbstractKvCache> List<C> checkStack(CausalLM model, Class<C> type, List<CacheRow> rows) {
+        Objects.requireNonNull(rows, "rows");
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("stackRows needs at least one row");
+        }
+        List<C> out = new ArrayList<>(rows.size());
+        for (CacheRow r : rows) {
+            KvCache cache = r.cache();
+            if (!type.isInstance(cache) || ((AbstractKvCache) cache).owner != model) {
+                throw new IllegalArgumentException("a KV cache row to stack was not created by this model's newCache ("
+                        + "a " + cache.getClass().getSimpleName() + " not created by this "
+                        + model.getClass().getSimpleName() + ")");
+            }
+            C c = type.cast(cache);
+            c.checkOpen();
+            out.add(c);
+        }
+        return out;
+    }
+
+    /** The cached positions of row {@code b} that are real tokens, in order. */
+    public final int[] realPositions(int b) {
+        int[] out = new int[realTokens(b)];
+        int n = 0;
+        for (int j = 0; j < length; j++) {
+            if (mask[b][j] == 1) {
+                out[n++] = j;
+            }
+        }
+        return out;
     }
 
     /**

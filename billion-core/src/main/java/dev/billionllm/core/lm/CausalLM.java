@@ -1,6 +1,7 @@
 package dev.billionllm.core.lm;
 
 import dev.billionllm.core.config.ModelConfig;
+import java.util.List;
 
 /**
  * A causal language model on some backend: token ids in, next-token logits out, with a KV cache
@@ -48,6 +49,26 @@ public interface CausalLM extends AutoCloseable {
      * @param mode which positions' logits to return
      */
     Logits forward(TokenBatch batch, KvCache cache, LogitsMode mode);
+
+    /**
+     * A new cache whose row {@code i} holds the real (non-padding) tokens of {@code rows.get(i)},
+     * right-aligned: its length is the most real tokens any of the rows holds, and a row with fewer
+     * starts with padding, which later steps mask. Each row's next position is its count of real
+     * tokens, so a row continues exactly as it would have in its own cache. The sources are left
+     * unchanged (the caller closes them).
+     *
+     * <p>Continuous batching uses this between steps: a request prefilled alone joins the running
+     * batch, and a finished row leaves it, by stacking the rows that stay.
+     *
+     * @param capacity positions each row of the new cache can hold
+     * @throws IllegalArgumentException if {@code rows} is empty, a row's cache was not created by
+     *     this model, or the rows' real tokens do not fit {@code capacity}
+     * @throws UnsupportedOperationException if this model's caches cannot be stacked
+     */
+    default KvCache stackRows(List<CacheRow> rows, int capacity) {
+        throw new UnsupportedOperationException(getClass().getSimpleName()
+                + " cannot stack KV cache rows; run each sequence in its own cache");
+    }
 
     /** Frees the weights. Does not throw. */
     @Override

@@ -10,6 +10,7 @@ import dev.billionllm.core.BillionException;
 import dev.billionllm.core.UnsupportedModelException;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.lm.AbstractKvCache;
+import dev.billionllm.core.lm.CacheRow;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
@@ -159,6 +160,13 @@ final class OnnxCausalLM implements CausalLM {
                 }
             }
         }
+    }
+
+    @Override
+    public KvCache stackRows(List<CacheRow> rows, int capacity) {
+        checkOpen();
+        List<OrtKvCache> sources = AbstractKvCache.checkStack(this, OrtKvCache.class, rows);
+        return OrtKvCache.stacked(this, env, layout, rows, sources, capacity, fusedAttention);
     }
 
     /**

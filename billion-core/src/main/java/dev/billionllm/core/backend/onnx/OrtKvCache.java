@@ -6,10 +6,14 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import dev.billionllm.core.BillionException;
 import dev.billionllm.core.lm.AbstractKvCache;
+import dev.billionllm.core.lm.CacheRow;
 import dev.billionllm.core.lm.KvCache;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The KV cache of an {@link OnnxCausalLM}: per layer, the {@code present.{i}.key|value} tensors
@@ -68,6 +72,97 @@ final class OrtKvCache extends AbstractKvCache {
         this.stored = from.length();
         this.keys = new OnnxTensor[layout.layers()];
         this.values = new OnnxTensor[layout.layers()];
+    }
+
+    /** {@code rows}' bookkeeping stacked (see {@link AbstractKvCache}), with no tensors yet. */
+    private OrtKvCache(OnnxCausalLM owner, OrtEnvironment env, OnnxLayout layout, List<CacheRow> rows, int capacity,
+            boolean packedFront) {
+        super(owner, rows, capacity);
+        this.env = env;
+        this.layout = layout;
+        this.packedFront = packedFront;
+        this.stored = length();
+        this.keys = new OnnxTensor[layout.layers()];
+        this.values = new OnnxTensor[layout.layers()];
+    }
+
+    /**
+     * The rows of {@code sources} stacked, as {@link OnnxCausalLM#stackRows} describes. The
+     * standard graph reads each position where the mask puts it, so a row's real tokens go to the
+     * last positions; the GroupQueryAttention graph reads a row's real tokens from the front of its
+     * tensors (see the class comment), so they go there, as after a left-padded prefill.
+     */
+    static OrtKvCache stacked(OnnxCausalLM owner, OrtEnvironment env, OnnxLayout layout, List<CacheRow> rows,
+            List<OrtKvCache> sources, int capacity, boolean packedFront) {
+        OrtKvCache c = new OrtKvCache(owner, env, layout, rows, capacity, packedFront);
+        try {
+            int[][] slots = new int[rows.size()][];
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = sources.get(i).tensorSlots(rows.get(i).row());
+            }
+            for (int layer = 0; layer < layout.layers(); layer++) {
+                c.keys[layer] = c.stackLayer(sources, rows, slots, layer, true);
+                c.values[layer] = c.stackLayer(sources, rows, slots, layer, false);
+            }
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** Where row {@code b}'s real tokens are in the tensors (dimension 2), in order. */
+    private int[] tensorSlots(int b) {
+        if (packedFront) {
+            int[] front = new int[realTokens(b)];
+            for (int j = 0; j < front.length; j++) {
+                front[j] = j;
+            }
+            return front;
+        }
+        int[] real = realPositions(b);
+        if (where != null) {
+            for (int j = 0; j < real.length; j++) {
+                real[j] = where[real[j]];
+            }
+        }
+        return real;
+    }
+
+    private OnnxTensor stackLayer(List<OrtKvCache> sources, List<CacheRow> rows, int[][] slots, int layer,
+            boolean key) {
+        int rowBytes = layout.headDim() * layout.kvElementBytes();
+        int heads = layout.kvHeads();
+        int length = length();
+        // each source tensor leaves ONNX Runtime once (getByteBuffer copies it), however many rows it gives
+        Map<OrtKvCache, ByteBuffer> copied = new IdentityHashMap<>();
+        ByteBuffer out = ByteBuffer.allocateDirect(batchSize() * heads * length * rowBytes).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < rows.size(); i++) {
+            OrtKvCache from = sources.get(i);
+            ByteBuffer in = copied.computeIfAbsent(from, f ->
+                    (key ? f.keys[layer] : f.values[layer]).getByteBuffer().order(ByteOrder.nativeOrder()));
+            int src = rows.get(i).row();
+            int[] at = slots[i];
+            int start = packedFront ? 0 : length - at.length;
+            for (int h = 0; h < heads; h++) {
+                long fromBase = ((long) src * heads + h) * from.stored;
+                long toBase = ((long) i * heads + h) * length + start;
+                for (int j = 0; j < at.length; ) {
+                    int run = 1; // copy runs of consecutive positions at once
+                    while (j + run < at.length && at[j + run] == at[j] + run) {
+                        run++;
+                    }
+                    ByteBuffer chunk = in.duplicate();
+                    int from0 = Math.toIntExact((fromBase + at[j]) * rowBytes);
+                    chunk.position(from0).limit(from0 + run * rowBytes);
+                    out.position(Math.toIntExact((toBase + j) * rowBytes));
+                    out.put(chunk);
+                    j += run;
+                }
+            }
+        }
+        out.rewind();
+        return tensor(out, length);
     }
 
     /** An empty cache: zero-length pasts, as the first call of an exported decoder expects. */

@@ -13,6 +13,7 @@ import dev.billionllm.core.arch.Numerics;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.lm.AbstractKvCache;
+import dev.billionllm.core.lm.CacheRow;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
@@ -22,6 +23,7 @@ import dev.billionllm.core.model.LinearHook;
 import dev.billionllm.core.model.Step;
 import dev.billionllm.core.model.Transformer;
 import dev.billionllm.core.model.WeightReader;
+import java.util.List;
 
 /**
  * {@link CausalLM} on DJL's PyTorch engine: fp32 weights in one manager on the chosen device, the
@@ -163,6 +165,15 @@ public final class PtCausalLM implements CausalLM {
             float[] values = model.forward(idArray, s, last).toFloatArray();
             c.advance(newMask);
             return new Logits(rows, last ? 1 : seq, config.vocabSize(), values);
+        }
+    }
+
+    @Override
+    public KvCache stackRows(List<CacheRow> rows, int capacity) {
+        checkOpen();
+        List<PtKvCache> sources = AbstractKvCache.checkStack(this, PtKvCache.class, rows);
+        try (PtNoGrad noGrad = PtNoGrad.enter()) {
+            return new PtKvCache(this, manager, rows, sources, capacity);
         }
     }
 

@@ -1,10 +1,14 @@
 package dev.billionllm.core.backend.pytorch;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.lm.AbstractKvCache;
+import dev.billionllm.core.lm.CacheRow;
 import dev.billionllm.core.lm.KvCache;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +42,74 @@ final class PtKvCache extends AbstractKvCache {
             keys.add(manager.zeros(shape));
             values.add(manager.zeros(shape));
         }
+    }
+
+    /**
+     * The rows of {@code sources} stacked, as {@link PtCausalLM#stackRows} describes: row {@code i}
+     * gets the real positions of {@code rows.get(i)}, right-aligned, after zeroed padding.
+     */
+    PtKvCache(PtCausalLM owner, NDManager parent, List<CacheRow> rows, List<PtKvCache> sources, int capacity) {
+        super(owner, rows, capacity);
+        this.config = owner.config();
+        this.manager = parent.newSubManager();
+        this.allocated = grownSize(Math.min(capacity, GROWTH_CHUNK), length());
+        this.keys = new ArrayList<>();
+        this.values = new ArrayList<>();
+        try (NDManager scratch = manager.newSubManager()) {
+            for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+                List<NDArray> k = new ArrayList<>();
+                List<NDArray> v = new ArrayList<>();
+                for (int i = 0; i < rows.size(); i++) {
+                    PtKvCache from = sources.get(i);
+                    int[] real = from.realPositions(rows.get(i).row());
+                    k.add(placeRow(from.keys.get(layer), rows.get(i).row(), real, scratch));
+                    v.add(placeRow(from.values.get(layer), rows.get(i).row(), real, scratch));
+                }
+                keys.add(attached(NDArrays.concat(new NDList(k), 0)));
+                values.add(attached(NDArrays.concat(new NDList(v), 0)));
+            }
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private NDArray attached(NDArray a) {
+        a.attach(manager);
+        return a;
+    }
+
+    /**
+     * Row {@code row} of {@code src}, {@code [1, kvHeads, allocated, headDim]}: its positions {@code
+     * real} moved to end at {@link #length()}, zeros before and after.
+     */
+    private NDArray placeRow(NDArray src, int row, int[] real, NDManager scratch) {
+        NDList parts = new NDList();
+        int pad = length() - real.length;
+        if (pad > 0) {
+            parts.add(scratch.zeros(rowShape(pad)));
+        }
+        for (int j = 0; j < real.length; ) {
+            int run = 1; // copy runs of consecutive positions at once
+            while (j + run < real.length && real[j + run] == real[j] + run) {
+                run++;
+            }
+            NDArray piece = src.get(new NDIndex().addSliceDim(row, row + 1).addAllDim()
+                    .addSliceDim(real[j], real[j] + run));
+            piece.attach(scratch);
+            parts.add(piece);
+            j += run;
+        }
+        if (allocated > length()) {
+            parts.add(scratch.zeros(rowShape(allocated - length())));
+        }
+        NDArray placed = NDArrays.concat(parts, 2);
+        placed.attach(scratch);
+        return placed;
+    }
+
+    private Shape rowShape(int positions) {
+        return new Shape(1, config.numKeyValueHeads(), positions, config.headDim());
     }
 
     private Shape shape(int positions) {

@@ -14,6 +14,7 @@ import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
+import dev.billionllm.core.lm.CacheRow;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -233,6 +235,23 @@ class OnnxBackendTest {
         assertThat(copy.liveTensors()).isZero();
         assertThatThrownBy(() -> fp32.forward(TokenBatch.of(1), copy, LogitsMode.LAST))
                 .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void stackedRowsHoldOnlyTheirOwnTensors() {
+        int layers = config.numHiddenLayers();
+        try (OrtKvCache a = (OrtKvCache) fp32.newCache(2, 32); OrtKvCache b = (OrtKvCache) fp32.newCache(1, 32)) {
+            fp32.forward(TokenBatch.leftPadded(new int[][] {PROMPT0, {1, 705}}, 0), a, LogitsMode.LAST);
+            fp32.forward(TokenBatch.of(1, 2, 3, 4, 5), b, LogitsMode.LAST);
+            OrtKvCache stacked = (OrtKvCache) fp32.stackRows(List.of(new CacheRow(a, 1), new CacheRow(b, 0)), 32);
+            assertThat(stacked.liveTensors()).isEqualTo(2 * layers);
+            assertThat(stacked.key(0).getInfo().getShape()).containsExactly(2, 2, 5, 16);
+            fp32.forward(TokenBatch.of(new int[][] {{7}, {8}}), stacked, LogitsMode.LAST);
+            assertThat(stacked.liveTensors()).isEqualTo(2 * layers);
+            stacked.close();
+            assertThat(stacked.liveTensors()).isZero();
+            assertThat(a.liveTensors()).as("the sources are untouched").isEqualTo(2 * layers);
+        }
     }
 
     @Test

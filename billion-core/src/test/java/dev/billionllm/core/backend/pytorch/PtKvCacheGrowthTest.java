@@ -7,6 +7,7 @@ import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.lm.AbstractKvCache;
+import dev.billionllm.core.lm.CacheRow;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
@@ -14,6 +15,7 @@ import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.testing.Fixtures;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +61,30 @@ class PtKvCacheGrowthTest {
                     assertThat(maxAbs(again.values(), uncached.values())).isLessThan(1e-4);
                 }
             }
+        }
+    }
+    /** Stacking rows (continuous batching) sizes storage by what the rows hold and leaves no array behind. */
+    @Test
+    void stackedRowsOwnTheirStorageAndFreeItOnClose() {
+        Path dir = Fixtures.dir("tiny-tinyllama");
+        try (CausalLM lm = Backends.get("pytorch").load(dir, ModelConfigParser.parse(dir),
+                LoadOptions.builder().optThreads(1).build())) {
+            PtCausalLM pt = (PtCausalLM) lm;
+            int before = pt.liveArrays();
+            try (KvCache a = lm.newCache(1, 2048); KvCache b = lm.newCache(1, 2048)) {
+                lm.forward(TokenBatch.of(new Random(1).ints(300, 3, 700).toArray()), a, LogitsMode.LAST);
+                lm.forward(TokenBatch.of(1, 2, 3), b, LogitsMode.LAST);
+                int withSources = pt.liveArrays();
+                try (KvCache stacked = lm.stackRows(List.of(new CacheRow(a, 0),
+                        new CacheRow(b, 0)), 2048)) {
+                    assertThat(((PtKvCache) stacked).allocated()).isEqualTo(512);
+                    assertThat(pt.liveArrays()).as("keys and values per layer, no temporaries")
+                            .isEqualTo(withSources + 2 * lm.config().numHiddenLayers());
+                    lm.forward(TokenBatch.of(new int[][] {{4}, {5}}), stacked, LogitsMode.LAST);
+                }
+                assertThat(pt.liveArrays()).isEqualTo(withSources);
+            }
+            assertThat(pt.liveArrays()).isEqualTo(before);
         }
     }
 }
