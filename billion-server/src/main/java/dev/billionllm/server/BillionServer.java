@@ -6,6 +6,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.generate.CancellationToken;
+import dev.billionllm.core.generate.ContinuousBatcher;
+import dev.billionllm.core.generate.DecodingStrategy;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.tokenize.Tokenizer;
 import java.io.IOException;
@@ -45,8 +47,15 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>HTTP comes from the JDK's {@code com.sun.net.httpserver}: no dependency, chunked responses
- * for server-sent events, and a thread per running request, so a slow reader blocks only its own
- * generation (back-pressure) while {@link Admission} bounds how many run and wait.
+ * for server-sent events, and a thread per running request, while {@link Admission} bounds how
+ * many run and wait.
+ *
+ * <p>Generation is continuously batched by default: each model has one {@link ContinuousBatcher}
+ * whose thread runs one forward pass per step for all of its running requests; a request joins the
+ * batch at the next step and leaves when it ends or its client goes away. The request's own thread
+ * writes its tokens as the batcher hands them over, so a slow reader never holds back the batch.
+ * {@link Builder#optBatching(boolean) optBatching(false)} runs each request's own decode loop on its
+ * thread instead.
  *
  * <p>The server does not own the models: close it first, then the models.
  */
@@ -61,6 +70,7 @@ public final class BillionServer implements AutoCloseable {
     private final Admission admission;
     private final ServerMetrics metrics = new ServerMetrics();
     private final Set<CancellationToken> inFlight = ConcurrentHashMap.newKeySet();
+    private final Map<String, ContinuousBatcher> batchers; // per model id; none for a model run per request
     private final HttpServer http;
     private final ExecutorService executor;
     private final Object closeLock = new Object();
@@ -85,6 +95,7 @@ public final class BillionServer implements AutoCloseable {
                     return t;
                 });
         this.http = HttpServer.create(new InetSocketAddress(b.host, b.port), 128);
+        this.batchers = b.batching ? startBatchers(b.maxBatch > 0 ? b.maxBatch : b.maxConcurrency) : Map.of();
         http.setExecutor(executor);
         http.createContext("/", this::handle);
         http.start();
@@ -92,6 +103,26 @@ public final class BillionServer implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A batcher per model that can batch: plain decoding (a speculative generator drafts per
+     * request) on a backend that can {@code stackRows}; the others generate per request.
+     */
+    private Map<String, ContinuousBatcher> startBatchers(int maxBatch) {
+        Map<String, ContinuousBatcher> out = new LinkedHashMap<>();
+        for (ServedModel m : models.values()) {
+            Generator g = m.generator();
+            if (g.strategy() != DecodingStrategy.plain() || !g.model().canStackRows()) {
+                log.accept("model " + m.id() + ": no continuous batching ("
+                        + (g.model().canStackRows() ? g.strategy() : "its backend cannot stack KV cache rows")
+                        + "); each request decodes on its own");
+                continue;
+            }
+            out.put(m.id(), ContinuousBatcher.builder(g).optMaxBatch(maxBatch).optThreadName("billion-batch-" + m.id())
+                    .build());
+        }
+        return Map.copyOf(out);
     }
 
     /** The port the server listens on (the chosen one when built with port 0). */
@@ -146,6 +177,7 @@ public final class BillionServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         executor.shutdownNow();
+        batchers.values().forEach(ContinuousBatcher::close);
         synchronized (closeLock) {
             closed = true;
             closeLock.notifyAll();
@@ -198,7 +230,7 @@ public final class BillionServer implements AutoCloseable {
                 requireMethod(method, "GET", path);
                 line.status = 200;
                 HttpIo.send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
-                        metrics.render(admission.running(), admission.queued(), System.currentTimeMillis()));
+                        metricsText());
                 return;
             case "/v1/models":
                 authenticate(exchange);
@@ -238,7 +270,8 @@ public final class BillionServer implements AutoCloseable {
             inFlight.add(cancel);
             try {
                 line.status = 200;
-                new CompletionResponder(request, metrics, line, cancel, arrival).respond(exchange);
+                new CompletionResponder(request, batchers.get(request.model().id()), metrics, line, cancel, arrival)
+                        .respond(exchange);
             } finally {
                 inFlight.remove(cancel);
             }
@@ -329,7 +362,13 @@ public final class BillionServer implements AutoCloseable {
 
     /** Metrics text as {@code GET /metrics} serves it. */
     String metricsText() {
-        return metrics.render(admission.running(), admission.queued(), System.currentTimeMillis());
+        int rows = 0;
+        long positions = 0;
+        for (ContinuousBatcher b : batchers.values()) {
+            rows += b.runningRows();
+            positions += b.cachedPositions();
+        }
+        return metrics.render(admission.running(), admission.queued(), rows, positions, System.currentTimeMillis());
     }
 
     /** Builds and starts a {@link BillionServer}. */
@@ -352,6 +391,8 @@ public final class BillionServer implements AutoCloseable {
         private int maxTokensCap = DEFAULT_MAX_TOKENS_CAP;
         private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private boolean batching = true;
+        private int maxBatch; // 0: the max concurrency
         private Consumer<String> log = line -> System.err.println("[serve] " + line);
 
         private Builder() {}
@@ -455,6 +496,28 @@ public final class BillionServer implements AutoCloseable {
                 throw new IllegalArgumentException("shutdown grace must be >= 0, got " + grace);
             }
             this.shutdownGrace = grace;
+            return this;
+        }
+
+        /**
+         * Whether a model's running requests share one batched forward pass per step (continuous
+         * batching), or each runs its own decode loop. Default true. Models that cannot batch (a
+         * speculative generator, a backend without {@code stackRows}) always run per request.
+         */
+        public Builder optBatching(boolean batching) {
+            this.batching = batching;
+            return this;
+        }
+
+        /**
+         * The most requests of one model in a batched step; admitted requests beyond it wait for a
+         * row. Default: {@link #optMaxConcurrency}, so every running generation is in the batch.
+         */
+        public Builder optMaxBatch(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("max batch must be >= 1, got " + n);
+            }
+            this.maxBatch = n;
             return this;
         }
 

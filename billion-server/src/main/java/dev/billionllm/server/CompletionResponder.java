@@ -8,9 +8,11 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import dev.billionllm.core.generate.CancellationToken;
+import dev.billionllm.core.generate.ContinuousBatcher;
 import dev.billionllm.core.generate.FinishReason;
 import dev.billionllm.core.generate.GenerationResult;
 import dev.billionllm.core.generate.Prompt;
+import dev.billionllm.core.generate.TokenEvent;
 import dev.billionllm.core.generate.TokenListener;
 import dev.billionllm.core.tokenize.Tokenizer;
 import java.io.IOException;
@@ -20,12 +22,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one admitted {@link CompletionRequest} and writes OpenAI's response: one JSON object, or
  * server-sent events ({@code data: {chunk}} per token, a chunk with the finish reason, the usage
  * chunk when asked, then {@code data: [DONE]}). When a streaming client goes away, the next write
- * fails, which cancels the generation; the generator then frees its KV cache before its next step.
+ * fails, which cancels the generation; it then frees its KV cache before its next step (with
+ * batching: its row leaves the batch).
+ *
+ * <p>With a {@link ContinuousBatcher}, the tokens are made on the batcher's thread and written
+ * from this request's thread: the batcher only queues them, so a slow client holds back no other
+ * request. Its queue holds at most the request's own tokens.
  */
 final class CompletionResponder {
     static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
@@ -33,6 +45,7 @@ final class CompletionResponder {
     private static final double LOGPROB_FLOOR = -9999.0;
 
     private final CompletionRequest request;
+    private final ContinuousBatcher batcher; // null: generate on this thread
     private final ServerMetrics metrics;
     private final RequestLog log;
     private final CancellationToken cancel;
@@ -41,9 +54,10 @@ final class CompletionResponder {
     private final long created = System.currentTimeMillis() / 1000;
     private final Tokenizer tokenizer;
 
-    CompletionResponder(CompletionRequest request, ServerMetrics metrics, RequestLog log, CancellationToken cancel,
-            long arrivalNanos) {
+    CompletionResponder(CompletionRequest request, ContinuousBatcher batcher, ServerMetrics metrics, RequestLog log,
+            CancellationToken cancel, long arrivalNanos) {
         this.request = request;
+        this.batcher = batcher;
         this.metrics = metrics;
         this.log = log;
         this.cancel = cancel;
@@ -132,22 +146,52 @@ final class CompletionResponder {
 
     /** Generates with {@code listener}, keeping the metrics and the log line. */
     private GenerationResult generate(TokenListener listener) {
-        GenerationResult r = request.model().generator().generate(Prompt.ids(request.promptIds()), request.config(),
-                e -> {
-                    if (e.index() == 0) {
-                        double ttft = (System.nanoTime() - arrivalNanos) / 1e9;
-                        metrics.timeToFirstToken(ttft);
-                        log.ttftMillis = (long) (ttft * 1000);
-                    }
-                    metrics.completionToken(System.currentTimeMillis());
-                    listener.onToken(e);
-                }, cancel);
+        TokenListener counted = e -> {
+            if (e.index() == 0) {
+                double ttft = (System.nanoTime() - arrivalNanos) / 1e9;
+                metrics.timeToFirstToken(ttft);
+                log.ttftMillis = (long) (ttft * 1000);
+            }
+            metrics.completionToken(System.currentTimeMillis());
+            listener.onToken(e);
+        };
+        Prompt prompt = Prompt.ids(request.promptIds());
+        GenerationResult r = batcher == null
+                ? request.model().generator().generate(prompt, request.config(), counted, cancel)
+                : inBatch(prompt, counted);
         if (r.finishReason() == FinishReason.CANCELLED) {
             metrics.cancelled();
         }
         log.completionTokens = r.tokenIds().size();
         log.finish = r.finishReason().name().toLowerCase(Locale.ROOT);
         return r;
+    }
+
+    /** Runs the request as a row of the model's batch, handing its tokens to {@code listener} on this thread. */
+    private GenerationResult inBatch(Prompt prompt, TokenListener listener) {
+        BlockingQueue<TokenEvent> tokens = new LinkedBlockingQueue<>();
+        CompletableFuture<GenerationResult> result = batcher.submit(prompt, request.config(), tokens::add, cancel);
+        try {
+            while (true) {
+                // every token is queued before the result completes, so an empty queue after it is the end
+                TokenEvent e = tokens.poll(50, TimeUnit.MILLISECONDS);
+                if (e != null) {
+                    listener.onToken(e);
+                } else if (result.isDone() && tokens.isEmpty()) {
+                    break;
+                }
+            }
+            return result.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel.cancel();
+            return result.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        } catch (RuntimeException e) {
+            cancel.cancel(); // our listener failed: the row must not run on without a reader
+            throw e;
+        }
     }
 
     private JsonObject chunk(JsonObject delta, JsonElement logprobs, String finishReason) {

@@ -85,7 +85,7 @@ final class ServerMetrics {
     }
 
     /** The Prometheus exposition text. */
-    String render(int running, int queued, long nowMillis) {
+    String render(int running, int queued, int batchRows, long batchPositions, long nowMillis) {
         StringBuilder s = new StringBuilder();
         header(s, "billion_requests_total", "counter", "HTTP requests by endpoint and status code.");
         Map<String, LongAdder> sorted = new TreeMap<>(requests);
@@ -96,6 +96,11 @@ final class ServerMetrics {
         });
         gauge(s, "billion_requests_running", "Generations running now.", running);
         gauge(s, "billion_queue_depth", "Requests waiting for a generation slot.", queued);
+        gauge(s, "billion_batch_size", "Requests in the running decode batches (continuous batching), all models.",
+                batchRows);
+        gauge(s, "billion_batch_kv_positions",
+                "Positions the running batches' KV caches hold (rows x length, padding included); 0 when empty.",
+                batchPositions);
         counter(s, "billion_prompt_tokens_total", "Prompt tokens of admitted requests.", promptTokens.sum());
         counter(s, "billion_completion_tokens_total", "Generated tokens.", completionTokens.sum());
         counter(s, "billion_requests_cancelled_total",

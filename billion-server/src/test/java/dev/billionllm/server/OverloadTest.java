@@ -48,6 +48,8 @@ class OverloadTest {
                 b -> b.optMaxConcurrency(1).optQueueSize(1).optMaxTokensCap(LONG))) {
             RawStream running = RawStream.open(server, longStream());
             running.awaitFirstEvent();
+            await(() -> ServerTestSupport.metric(server, "billion_batch_size") == 1, "the request in the batch");
+            assertThat(ServerTestSupport.metric(server, "billion_batch_kv_positions")).isPositive();
             RawStream queued = RawStream.open(server, longStream());
             await(() -> ServerTestSupport.metric(server, "billion_queue_depth") == 1, "a request in the queue");
 
@@ -64,6 +66,9 @@ class OverloadTest {
             queued.close();
             await(() -> ServerTestSupport.metric(server, "billion_requests_cancelled_total") == 2, "two cancellations");
             await(() -> ServerTestSupport.metric(server, "billion_requests_running") == 0, "no generation running");
+            // the cancelled rows left the batch and its KV cache was freed
+            await(() -> ServerTestSupport.metric(server, "billion_batch_size") == 0, "an empty batch");
+            assertThat(ServerTestSupport.metric(server, "billion_batch_kv_positions")).isZero();
             String line = log.stream().filter(l -> l.contains("client_gone")).findFirst().orElseThrow();
             assertThat(line).contains("finish=cancelled");
             int generated = Integer.parseInt(line.replaceAll(".*completion_tokens=(\\d+).*", "$1"));

@@ -10,6 +10,7 @@ import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.TensorSource;
+import dev.billionllm.core.lm.CacheRow;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
@@ -170,6 +171,16 @@ public final class AdaptedBackend implements Backend {
         @Override
         public Logits forward(TokenBatch batch, KvCache cache, LogitsMode mode) {
             return lm.forward(batch, cache, mode);
+        }
+
+        @Override
+        public boolean canStackRows() {
+            return lm.canStackRows();
+        }
+
+        @Override
+        public KvCache stackRows(List<CacheRow> rows, int capacity) {
+            return lm.stackRows(rows, capacity);
         }
 
         @Override

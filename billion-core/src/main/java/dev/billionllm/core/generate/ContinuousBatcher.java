@@ -45,8 +45,8 @@ import java.util.concurrent.TimeUnit;
  * thread (a queue) when delivering them can block, as a network write can. A listener that throws
  * ends its own row only; its future completes with that exception.
  *
- * <p>Only plain decoding: a generator with another {@link DecodingStrategy} is refused. The
- * model must support {@link CausalLM#stackRows} (both built-in backends do).
+ * <p>Only plain decoding: a generator with another {@link DecodingStrategy} is refused, and so is
+ * a model that cannot {@link CausalLM#stackRows} (both built-in backends can).
  *
  * <p><b>Ownership.</b> The batcher owns its thread and every KV cache it makes; {@link #close()}
  * cancels what runs and waits, stops the thread and frees the caches. It does not own the
@@ -401,6 +401,10 @@ public final class ContinuousBatcher implements AutoCloseable {
             if (generator.strategy() != DecodingStrategy.plain()) {
                 throw new IllegalArgumentException("continuous batching runs plain decoding only, but this generator uses "
                         + generator.strategy() + "; build the batcher from a plain generator");
+            }
+            if (!generator.model().canStackRows()) {
+                throw new IllegalArgumentException(generator.model() + " cannot stack KV cache rows (CausalLM.stackRows), "
+                        + "which continuous batching needs; generate per request instead");
             }
         }
 

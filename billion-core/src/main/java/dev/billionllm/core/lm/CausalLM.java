@@ -63,11 +63,17 @@ public interface CausalLM extends AutoCloseable {
      * @param capacity positions each row of the new cache can hold
      * @throws IllegalArgumentException if {@code rows} is empty, a row's cache was not created by
      *     this model, or the rows' real tokens do not fit {@code capacity}
-     * @throws UnsupportedOperationException if this model's caches cannot be stacked
+     * @throws UnsupportedOperationException if this model's caches cannot be stacked ({@link
+     *     #canStackRows()} is false)
      */
     default KvCache stackRows(List<CacheRow> rows, int capacity) {
         throw new UnsupportedOperationException(getClass().getSimpleName()
                 + " cannot stack KV cache rows; run each sequence in its own cache");
+    }
+
+    /** Whether {@link #stackRows} works for this model (false unless a backend implements it). */
+    default boolean canStackRows() {
+        return false;
     }
 
     /** Frees the weights. Does not throw. */

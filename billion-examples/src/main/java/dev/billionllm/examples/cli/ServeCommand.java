@@ -61,6 +61,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "Generations running at once (default: ${DEFAULT-VALUE}).")
     int maxConcurrency;
 
+    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "0",
+            description = "Requests of one model decoded together in one batched step (default: --max-concurrency).")
+    int maxBatch;
+
+    @Option(names = "--no-batching",
+            description = "Run each request's own decode loop instead of continuous batching.")
+    boolean noBatching;
+
     @Option(names = "--queue", paramLabel = "N", defaultValue = "64",
             description = "Requests waiting for a slot before 429 (default: ${DEFAULT-VALUE}).")
     int queue;
@@ -85,6 +93,7 @@ final class ServeCommand implements Callable<Integer> {
                     .optPort(port)
                     .optApiKey(apiKey != null ? apiKey : System.getenv(API_KEY_ENV))
                     .optMaxConcurrency(maxConcurrency)
+                    .optBatching(!noBatching)
                     .optQueueSize(queue)
                     .optMaxTokensCap(maxTokensCap)
                     .optShutdownGrace(Duration.ofSeconds(shutdownGraceSeconds))
@@ -92,6 +101,9 @@ final class ServeCommand implements Callable<Integer> {
                         cli.err.println("[serve] " + line);
                         cli.err.flush();
                     });
+            if (maxBatch != 0) {
+                builder.optMaxBatch(maxBatch);
+            }
             for (String reference : models) {
                 Model m = load(reference);
                 loaded.add(m);

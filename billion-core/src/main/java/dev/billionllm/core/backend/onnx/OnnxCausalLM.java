@@ -163,6 +163,11 @@ final class OnnxCausalLM implements CausalLM {
     }
 
     @Override
+    public boolean canStackRows() {
+        return true;
+    }
+
+    @Override
     public KvCache stackRows(List<CacheRow> rows, int capacity) {
         checkOpen();
         List<OrtKvCache> sources = AbstractKvCache.checkStack(this, OrtKvCache.class, rows);

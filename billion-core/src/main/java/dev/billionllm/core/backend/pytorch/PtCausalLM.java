@@ -169,6 +169,11 @@ public final class PtCausalLM implements CausalLM {
     }
 
     @Override
+    public boolean canStackRows() {
+        return true;
+    }
+
+    @Override
     public KvCache stackRows(List<CacheRow> rows, int capacity) {
         checkOpen();
         List<PtKvCache> sources = AbstractKvCache.checkStack(this, PtKvCache.class, rows);
