@@ -13,6 +13,7 @@ import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.io.safetensors.Safetensors;
+import dev.billionllm.core.io.safetensors.SafetensorsFile;
 import dev.billionllm.core.io.safetensors.TensorSource;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
@@ -66,12 +67,23 @@ class FineTunerTest {
         for (int i = 0; i < 6; i++) {
             assertThat(resumed.log().get(i).loss()).as("step %d", i + 1).isEqualTo(whole.log().get(i).loss());
             assertThat(resumed.log().get(i).learningRate()).isEqualTo(whole.log().get(i).learningRate());
+            // The gradient norm sums every matrix's gradient: a resume that restored one wrongly shows here.
+            assertThat(resumed.log().get(i).gradNorm()).as("gradient norm at step %d", i + 1)
+                    .isEqualTo(whole.log().get(i).gradNorm());
         }
         LoraAdapter a = LoraAdapter.load(whole.adapter());
         LoraAdapter b = LoraAdapter.load(resumed.adapter());
         for (String name : a.modules().keySet()) {
-            assertThat(b.modules().get(name).a()).isEqualTo(a.modules().get(name).a());
-            assertThat(b.modules().get(name).b()).isEqualTo(a.modules().get(name).b());
+            assertThat(b.modules().get(name).a()).as("%s.lora_A after step 6", name).isEqualTo(a.modules().get(name).a());
+            assertThat(b.modules().get(name).b()).as("%s.lora_B after step 6", name).isEqualTo(a.modules().get(name).b());
+        }
+        // Both runs end with checkpoint-6: the optimizer moments must agree too.
+        try (SafetensorsFile fa = SafetensorsFile.open(tmp.resolve("a/checkpoint-6/" + FineTuner.OPTIMIZER_FILE));
+                SafetensorsFile fb = SafetensorsFile.open(tmp.resolve("b/checkpoint-6/" + FineTuner.OPTIMIZER_FILE))) {
+            assertThat(fb.names()).isEqualTo(fa.names());
+            for (String name : fa.names()) {
+                assertThat(fb.floats(name)).as("optimizer %s after step 6", name).isEqualTo(fa.floats(name));
+            }
         }
         JsonObject state = ModelConfigParser.readJson(whole.adapter().resolve(FineTuner.STATE_FILE));
         assertThat(state.get("global_step").getAsInt()).isEqualTo(6);
