@@ -1,10 +1,12 @@
 package dev.billionllm.finetune;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
+import dev.billionllm.core.BillionException;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.adapter.LoraAdapter;
 import dev.billionllm.core.adapter.LoraConfig;
@@ -90,6 +92,30 @@ class FineTunerTest {
         assertThat(a.config().baseModel()).isEqualTo("tiny-tinyllama");
         assertThat(Files.readAllLines(tmp.resolve("a").resolve(FineTuner.LOSS_CSV)).get(0))
                 .isEqualTo("step,epoch,loss,learning_rate,grad_norm,tokens_per_second,eval_loss");
+    }
+
+    @Test
+    void threeNonFiniteStepsInARowStopTheRunWithAClearMessage() throws IOException {
+        Path data = demoData();
+        LoraConfig lora = LoraConfig.builder().setRank(4).optAlpha(8).build();
+        TrainingConfig cfg = TrainingConfig.builder().optEpochs(2).optMaxSteps(6).optSaveEvery(2).optBatchSize(4)
+                .optLearningRate(1e-3).build();
+        Path out = tmp.resolve("a");
+        // Two steps, then stop: the checkpoint-2 a resumed run starts from.
+        FineTuner.run(new FineTuner.Request(TINY, "tiny-tinyllama", data, out, lora,
+                cfg.toBuilder().optMaxSteps(2).build(), null), null);
+        Path checkpoint = tmp.resolve("overflowed");
+        LoraTrainerTest.withOneB(LoraAdapter.load(out.resolve(FineTuner.ADAPTER_DIR)), Float.POSITIVE_INFINITY)
+                .save(checkpoint);
+        Files.copy(out.resolve(FineTuner.ADAPTER_DIR).resolve(FineTuner.STATE_FILE), checkpoint.resolve(FineTuner.STATE_FILE));
+        Files.copy(out.resolve("checkpoint-2").resolve(FineTuner.OPTIMIZER_FILE), checkpoint.resolve(FineTuner.OPTIMIZER_FILE));
+        Path resumedOut = tmp.resolve("b");
+        assertThatThrownBy(() -> FineTuner.run(new FineTuner.Request(TINY, "tiny-tinyllama", data, resumedOut, lora, cfg,
+                checkpoint), null))
+                .isInstanceOf(BillionException.class)
+                .hasMessageContaining("at steps 3 to 5")
+                .hasMessageContaining("lower the learning rate");
+        assertThat(resumedOut.resolve(FineTuner.ADAPTER_DIR)).as("no adapter saved from a diverged run").doesNotExist();
     }
 
     @Test
