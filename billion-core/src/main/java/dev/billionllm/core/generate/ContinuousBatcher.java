@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  * would get alone from {@link Generator#generate}: greedy output is the same, and a seeded
  * sampler draws from its own random stream whatever else runs.
  *
- * <p>How a request runs: it waits until fewer than {@code maxBatch} rows run, is prefilled alone
- * into its own cache (its first token comes from that pass), and before the next step its cache
+ * <p>How a request runs: it waits until fewer than {@code maxBatch} rows run, is prefilled into a
+ * cache of its own (with the requests that arrived with it, left-padded, in one pass; its first
+ * token comes from that pass), and before the next step its cache
  * row joins the running batch through {@link CausalLM#stackRows}, which rebuilds the batch cache
  * with every row's real tokens right-aligned (shorter rows are left-padded and masked, positions
  * continue per row). A row that finishes or is cancelled leaves the same way: the rows that stay
@@ -55,6 +56,12 @@ import java.util.concurrent.TimeUnit;
 public final class ContinuousBatcher implements AutoCloseable {
     /** How long the idle thread waits for a request before checking whether it was closed. */
     private static final long IDLE_POLL_MILLIS = 50;
+    /**
+     * Most prompt positions (rows times the longest prompt) prefilled in one pass: requests that
+     * arrive together share one pass, which reads the weights once, but a long prompt is not
+     * padded onto many short ones.
+     */
+    static final int PREFILL_TOKENS = 4096;
 
     private final Generator generator;
     private final CausalLM lm;
@@ -193,41 +200,108 @@ public final class ContinuousBatcher implements AutoCloseable {
         closeBatch();
     }
 
-    /** Prefills waiting requests alone while rows are free; returns those still running. */
+    /**
+     * Prefills waiting requests while rows are free, several at once when they arrived together;
+     * returns those still running.
+     */
     private List<Row> admit() {
         List<Row> joining = new ArrayList<>();
         while (running.size() + joining.size() < maxBatch && !closed) {
-            Row r;
-            if (running.isEmpty() && joining.isEmpty()) {
-                try {
-                    r = waiting.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    return joining;
-                }
-            } else {
-                r = waiting.poll();
-            }
-            if (r == null) {
+            List<Row> group = nextGroup(maxBatch - running.size() - joining.size(),
+                    running.isEmpty() && joining.isEmpty());
+            if (group.isEmpty()) {
                 break;
             }
-            if (r.cancelled()) {
-                r.sequence.cancel();
-                r.finish();
-                continue;
-            }
-            try {
-                r.prefill();
-            } catch (RuntimeException e) {
-                r.fail(e);
-                continue;
-            }
-            if (r.sequence.isFinished()) {
-                r.finish();
-            } else {
-                joining.add(r);
+            for (Row r : prefill(group)) {
+                if (r.sequence.isFinished()) {
+                    r.finish();
+                } else {
+                    joining.add(r);
+                }
             }
         }
         return joining;
+    }
+
+    /**
+     * Up to {@code free} waiting requests to prefill in one pass, in arrival order, as long as
+     * the left-padded batch stays within {@link #PREFILL_TOKENS} (padding to the longest prompt is
+     * work too); cancelled ones end here. Waits briefly for the first when {@code idle}.
+     */
+    private List<Row> nextGroup(int free, boolean idle) {
+        List<Row> group = new ArrayList<>();
+        int longest = 0;
+        while (group.size() < free) {
+            Row next = waiting.peek();
+            if (next == null && group.isEmpty() && idle) {
+                try {
+                    next = waiting.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (next == null) {
+                    break;
+                }
+            } else if (next == null) {
+                break;
+            } else {
+                int wider = Math.max(longest, next.sequence.promptLength());
+                if (!group.isEmpty() && (long) wider * (group.size() + 1) > PREFILL_TOKENS) {
+                    break;
+                }
+                next = waiting.poll(); // only this thread takes rows while it runs
+                if (next == null) {
+                    break;
+                }
+            }
+            if (next.cancelled()) {
+                next.sequence.cancel();
+                next.finish();
+                continue;
+            }
+            longest = Math.max(longest, next.sequence.promptLength());
+            group.add(next);
+        }
+        return group;
+    }
+
+    /**
+     * One left-padded forward pass of the group's prompts into a cache they share until they join
+     * the batch, and each row's first token from it. A failure ends the group's rows only.
+     *
+     * @return the rows that did not fail
+     */
+    private List<Row> prefill(List<Row> group) {
+        int[][] prompts = new int[group.size()][];
+        int longest = 0;
+        for (int i = 0; i < prompts.length; i++) {
+            prompts[i] = group.get(i).sequence.prompt();
+            longest = Math.max(longest, prompts[i].length);
+        }
+        Prefilled shared = new Prefilled(lm.newCache(group.size(), longest), group.size());
+        try {
+            long t0 = System.nanoTime();
+            Logits logits = lm.forward(TokenBatch.leftPadded(prompts, generator.padTokenId()), shared.cache,
+                    LogitsMode.LAST);
+            long took = System.nanoTime() - t0;
+            for (int i = 0; i < prompts.length; i++) {
+                Row r = group.get(i);
+                r.prefilled = shared;
+                r.prefilledRow = i;
+                r.prefillNanos = took;
+                r.forwardNanos += took;
+                r.sequence.startStep();
+                r.sequence.append(r.pick(logits.last(i)));
+            }
+            return group;
+        } catch (RuntimeException e) {
+            for (Row r : group) {
+                r.prefilled = null;
+                r.fail(e);
+            }
+            shared.cache.close();
+            return List.of();
+        }
     }
 
     /** Drops finished and cancelled rows, adds {@code joining}, and rebuilds the batch cache if anything changed. */
@@ -253,15 +327,14 @@ public final class ContinuousBatcher implements AutoCloseable {
             return;
         }
         for (Row r : joining) {
-            rows.add(new CacheRow(r.own, 0));
+            rows.add(new CacheRow(r.prefilled.cache, r.prefilledRow));
             capacity = Math.max(capacity, r.finalLength());
         }
         KvCache next = rows.isEmpty() ? null : lm.stackRows(rows, capacity);
         closeBatch();
         batch = next;
         for (Row r : joining) {
-            r.own.close();
-            r.own = null;
+            r.releasePrefilled();
             stay.add(r);
         }
         running = stay;
@@ -304,14 +377,32 @@ public final class ContinuousBatcher implements AutoCloseable {
         publish();
     }
 
-    /** One request: its sequence, its own prefill cache until it joins, and its future. */
+    /** A prefill's cache, shared by the rows prefilled together; freed when the last has joined or ended. */
+    private static final class Prefilled {
+        final KvCache cache;
+        private int users;
+
+        Prefilled(KvCache cache, int users) {
+            this.cache = cache;
+            this.users = users;
+        }
+
+        void release() {
+            if (--users == 0) {
+                cache.close();
+            }
+        }
+    }
+
+    /** One request: its sequence, its prefill cache until it joins, and its future. */
     private final class Row {
         final Sequence sequence;
         final TokenListener listener;
         final CancellationToken cancel;
         final long startNanos;
         final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
-        KvCache own;
+        Prefilled prefilled; // the cache of its prefill, until it joins the batch
+        int prefilledRow;
         long prefillNanos;
         long forwardNanos;
         int rounds;
@@ -335,17 +426,6 @@ public final class ContinuousBatcher implements AutoCloseable {
             return sequence.length() + sequence.remaining();
         }
 
-        /** The prompt's forward pass in a cache of its own, and the first token from it. */
-        void prefill() {
-            own = lm.newCache(1, finalLength());
-            long t0 = System.nanoTime();
-            Logits logits = lm.forward(TokenBatch.of(sequence.prompt()), own, LogitsMode.LAST);
-            prefillNanos = System.nanoTime() - t0;
-            forwardNanos += prefillNanos;
-            sequence.startStep();
-            sequence.append(pick(logits.last(0)));
-        }
-
         int pick(float[] logits) {
             int id = sequence.sampler().sample(logits, sequence.ids());
             if (id < 0 || id >= lm.usableVocabSize()) {
@@ -367,7 +447,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
 
         void finish() {
-            freeOwn();
+            releasePrefilled();
             if (listenerFailure != null) {
                 result.completeExceptionally(listenerFailure);
                 return;
@@ -378,14 +458,14 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
 
         void fail(Throwable e) {
-            freeOwn();
+            releasePrefilled();
             result.completeExceptionally(e);
         }
 
-        private void freeOwn() {
-            if (own != null) {
-                own.close();
-                own = null;
+        void releasePrefilled() {
+            if (prefilled != null) {
+                prefilled.release();
+                prefilled = null;
             }
         }
     }

@@ -247,6 +247,11 @@ public final class Generator implements AutoCloseable {
                 () -> closed || cancel.isCancelled(), startNanos, listener);
     }
 
+    /** The id that fills left padding in batches. */
+    int padTokenId() {
+        return padTokenId;
+    }
+
     /** A fresh incremental decoder for one sequence's text, or null without a tokenizer. */
     IncrementalDecoder newDecoder(GenerationConfig config) {
         return tokenizer == null ? null : tokenizer.newIncrementalDecoder(config.skipSpecialTokens());
