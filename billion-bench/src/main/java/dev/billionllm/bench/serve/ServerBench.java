@@ -52,8 +52,7 @@ import java.util.concurrent.Future;
  * </pre>
  *
  * Every client sends one streaming completion request (greedy, eos ignored, so each makes exactly
- * {@code --tokens} tokens). Tokens/s counts generated tokens over the wall time of the round. Rows
- * print as they are measured, then once more as a table ordered by clients.
+ * {@code --tokens} tokens). Tokens/s counts generated tokens over the wall time of the round.
  */
 public final class ServerBench {
     private static final String PROMPT = "question: what colour is the sky? answer:";
@@ -86,6 +85,8 @@ public final class ServerBench {
         System.out.printf(Locale.ROOT, "TinyLlama-1.1B shape, %d layers, %.2fB parameters, random weights; %d threads, "
                         + "%d cores; %d tokens per request%n", layers, config.parameterCount() / 1e9, threads,
                 Runtime.getRuntime().availableProcessors(), tokens);
+        System.out.println("| backend | clients | mode | tokens/s | TTFT p50 ms | TTFT max ms | request p50 ms |");
+        System.out.println("|---|---|---|---|---|---|---|");
         try (HfTokenizer tokenizer = HfTokenizer.load(tokenizerFolder)) {
             // the model's vocabulary is 32000, the tokenizer's smaller: sample only ids it can decode
             LoadOptions options = LoadOptions.builder().optThreads(threads)
@@ -121,57 +122,56 @@ public final class ServerBench {
     private static void run(String backend, Generator generator, HfTokenizer tokenizer, int[] clients, int tokens)
             throws Exception {
         int most = Arrays.stream(clients).max().orElse(1);
-        String[][] rows = new String[clients.length][MODES.size()];
-        for (int mode = 0; mode < 2; mode++) {
-            boolean batching = mode == 0;
-            try (BillionServer server = BillionServer.builder().addModel("bench", generator, tokenizer).optPort(0)
-                    .optMaxConcurrency(most).optQueueSize(most).optBatching(batching).optLog(line -> {}).build()) {
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-                request(http, server.uri(), tokens); // warm-up
-                for (int i = 0; i < clients.length; i++) {
-                    int n = clients[i];
-                    List<long[]> timings = Collections.synchronizedList(new ArrayList<>());
-                    ExecutorService pool = Executors.newFixedThreadPool(n);
-                    long t0 = System.nanoTime();
-                    List<Future<?>> done = new ArrayList<>();
-                    for (int c = 0; c < n; c++) {
-                        done.add(pool.submit(() -> timings.add(request(http, server.uri(), tokens))));
-                    }
-                    for (Future<?> f : done) {
-                        f.get();
-                    }
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    pool.shutdown();
-                    rows[i][mode] = row(backend, n, MODES.get(mode), n * tokens / seconds, timings);
-                }
-            }
-        }
         GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(tokens).optTemperature(0)
                 .optEosTokenIds(Set.of()).build();
-        for (int i = 0; i < clients.length; i++) {
-            int n = clients[i];
-            List<Prompt> prompts = Collections.nCopies(n, Prompt.text(PROMPT));
-            long b0 = System.nanoTime();
-            List<GenerationResult> results = generator.generateBatch(prompts, config);
-            double batchSeconds = (System.nanoTime() - b0) / 1e9;
-            List<long[]> batchTimings = new ArrayList<>();
-            long total = System.nanoTime() - b0;
-            for (GenerationResult r : results) {
-                batchTimings.add(new long[] {r.timings().timeToFirstToken().toNanos(), total});
-            }
-            rows[i][2] = row(backend, n, MODES.get(2), n * tokens / batchSeconds, batchTimings);
-        }
-        System.out.println("| backend | clients | mode | tokens/s | TTFT p50 ms | TTFT max ms | request p50 ms |");
-        System.out.println("|---|---|---|---|---|---|---|");
-        for (String[] byMode : rows) {
-            for (String line : byMode) {
-                System.out.println(line);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        // Both servers share the model and run side by side; each round of n clients runs the three
+        // modes back to back, so a change in the machine's load hits all three alike.
+        try (BillionServer batching = server(generator, tokenizer, most, true);
+                BillionServer perRequest = server(generator, tokenizer, most, false)) {
+            request(http, batching.uri(), tokens); // warm-up
+            request(http, perRequest.uri(), tokens);
+            for (int n : clients) {
+                round(backend, n, MODES.get(0), http, batching.uri(), tokens);
+                round(backend, n, MODES.get(1), http, perRequest.uri(), tokens);
+                List<Prompt> prompts = Collections.nCopies(n, Prompt.text(PROMPT));
+                long b0 = System.nanoTime();
+                List<GenerationResult> results = generator.generateBatch(prompts, config);
+                double batchSeconds = (System.nanoTime() - b0) / 1e9;
+                List<long[]> batchTimings = new ArrayList<>();
+                long total = System.nanoTime() - b0;
+                for (GenerationResult r : results) {
+                    batchTimings.add(new long[] {r.timings().timeToFirstToken().toNanos(), total});
+                }
+                row(backend, n, MODES.get(2), n * tokens / batchSeconds, batchTimings);
             }
         }
     }
 
-    /** Prints one measured row as it comes and returns it for the table. */
-    private static String row(String backend, int clients, String mode, double tokensPerSecond, List<long[]> timings) {
+    private static BillionServer server(Generator generator, HfTokenizer tokenizer, int most, boolean batching) {
+        return BillionServer.builder().addModel("bench", generator, tokenizer).optPort(0).optMaxConcurrency(most)
+                .optQueueSize(most).optBatching(batching).optLog(line -> {}).build();
+    }
+
+    /** {@code n} clients at once, one streaming request each. */
+    private static void round(String backend, int n, String mode, HttpClient http, URI uri, int tokens)
+            throws Exception {
+        List<long[]> timings = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        long t0 = System.nanoTime();
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < n; c++) {
+            done.add(pool.submit(() -> timings.add(request(http, uri, tokens))));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        pool.shutdown();
+        row(backend, n, mode, n * tokens / seconds, timings);
+    }
+
+    private static void row(String backend, int clients, String mode, double tokensPerSecond, List<long[]> timings) {
         List<Long> ttft = new ArrayList<>();
         List<Long> total = new ArrayList<>();
         for (long[] t : timings) {
@@ -180,12 +180,10 @@ public final class ServerBench {
         }
         Collections.sort(ttft);
         Collections.sort(total);
-        String line = String.format(Locale.ROOT, "| %s | %d | %s | %.1f | %.0f | %.0f | %.0f |", backend, clients, mode,
+        System.out.printf(Locale.ROOT, "| %s | %d | %s | %.1f | %.0f | %.0f | %.0f |%n", backend, clients, mode,
                 tokensPerSecond, ttft.get(ttft.size() / 2) / 1e6, ttft.get(ttft.size() - 1) / 1e6,
                 total.get(total.size() / 2) / 1e6);
-        System.out.println(line);
         System.out.flush();
-        return line;
     }
 
     /** One streaming completion; returns {time to first token, total} in nanoseconds. */
