@@ -6,6 +6,8 @@ import dev.billionllm.core.generate.GenerationResult;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.generate.Prompt;
 import dev.billionllm.core.generate.TokenListener;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -19,7 +21,8 @@ import java.util.function.Supplier;
 final class CliShutdown {
     private static final CancellationToken TOKEN = new CancellationToken();
     private static final Object LOCK = new Object();
-    private static int generating;
+    private static final List<Runnable> STOP_ACTIONS = new ArrayList<>();
+    private static int busy;
     private static volatile boolean shuttingDown;
 
     private CliShutdown() {}
@@ -57,14 +60,22 @@ final class CliShutdown {
         }
     }
 
-    /** Cancels, waits until no generation is inside a step (at most {@code graceMillis}), exits. */
+    /**
+     * Cancels the generations, runs the stop actions (e.g. the server's graceful close), waits until
+     * no {@link Work} is open (at most {@code graceMillis} after the actions), then exits.
+     */
     static void stopThenExit(int status, long graceMillis) {
         shuttingDown = true;
         TOKEN.cancel();
+        List<Runnable> actions;
+        synchronized (LOCK) {
+            actions = List.copyOf(STOP_ACTIONS);
+        }
+        actions.forEach(Runnable::run);
         long deadline = System.nanoTime() + graceMillis * 1_000_000L;
         synchronized (LOCK) {
             long left;
-            while (generating > 0 && (left = deadline - System.nanoTime()) > 0) {
+            while (busy > 0 && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     LOCK.wait(Math.max(1, left / 1_000_000L));
                 } catch (InterruptedException e) {
@@ -76,24 +87,57 @@ final class CliShutdown {
     }
 
     /**
-     * Runs one generation (which must watch {@link #token()}). If a shutdown began meanwhile, the
-     * calling thread does not return: it waits for the JVM to end, so it cannot start the next
-     * engine call (or close a session) while the native libraries are torn down.
+     * Engine work a signal must wait for: a generation, or a server and its models. Closing it on a
+     * thread after a signal does not return: that thread then waits for the JVM to end, so it cannot
+     * start the next engine call (or close a session) while the native libraries are torn down.
      */
-    static <T> T generating(Supplier<T> generation) {
-        synchronized (LOCK) {
-            generating++;
+    static final class Work implements AutoCloseable {
+        private final Runnable onSignal;
+        private boolean closed;
+
+        private Work(Runnable onSignal) {
+            this.onSignal = onSignal;
         }
-        try {
-            return generation.get();
-        } finally {
+
+        @Override
+        public void close() {
             synchronized (LOCK) {
-                generating--;
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                busy--;
+                if (onSignal != null) {
+                    STOP_ACTIONS.remove(onSignal);
+                }
                 LOCK.notifyAll();
             }
             if (shuttingDown) {
                 parkUntilExit();
             }
+        }
+    }
+
+    /**
+     * Opens a {@link Work}.
+     *
+     * @param onSignal run on a signal before waiting for the work to close (e.g. close a server so
+     *     that its thread leaves its wait), or null when the token alone stops the work
+     */
+    static Work begin(Runnable onSignal) {
+        synchronized (LOCK) {
+            busy++;
+            if (onSignal != null) {
+                STOP_ACTIONS.add(onSignal);
+            }
+        }
+        return new Work(onSignal);
+    }
+
+    /** Runs one generation (which must watch {@link #token()}) as a {@link Work}. */
+    static <T> T generating(Supplier<T> generation) {
+        try (Work work = begin(null)) {
+            return generation.get();
         }
     }
 
