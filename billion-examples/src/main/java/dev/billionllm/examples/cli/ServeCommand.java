@@ -86,7 +86,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() {
         List<Model> loaded = new ArrayList<>();
         BillionServer server = null;
-        Thread hook = null;
+        CliShutdown.Work work = null;
         try {
             BillionServer.Builder builder = BillionServer.builder()
                     .optHost(host)
@@ -113,8 +113,9 @@ final class ServeCommand implements Callable<Integer> {
             }
             server = builder.build();
             BillionServer running = server;
-            hook = new Thread(running::close, "billion-serve-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
+            // On SIGTERM/Ctrl-C, CliShutdown closes the server (running requests get the grace), then
+            // waits for this thread to close the models before the JVM and ONNX Runtime tear down.
+            work = CliShutdown.begin(running::close);
             cli.err.println("[serve] listening on " + server.uri() + " (stop with Ctrl-C or SIGTERM)");
             cli.err.flush();
             try {
@@ -129,14 +130,10 @@ final class ServeCommand implements Callable<Integer> {
             if (server != null) {
                 server.close();
             }
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is what stopped us
-                }
-            }
             loaded.forEach(Model::close);
+            if (work != null) {
+                work.close();
+            }
         }
     }
 
