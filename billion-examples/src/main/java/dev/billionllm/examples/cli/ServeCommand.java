@@ -61,9 +61,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Generations running at once (default: ${DEFAULT-VALUE}).")
     int maxConcurrency;
 
-    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "0",
+    @Option(names = "--max-batch", paramLabel = "N",
             description = "Requests of one model decoded together in one batched step (default: --max-concurrency).")
-    int maxBatch;
+    Integer maxBatch;
 
     @Option(names = "--no-batching",
             description = "Run each request's own decode loop instead of continuous batching.")
@@ -101,7 +101,7 @@ final class ServeCommand implements Callable<Integer> {
                         cli.err.println("[serve] " + line);
                         cli.err.flush();
                     });
-            if (maxBatch != 0) {
+            if (maxBatch != null) {
                 builder.optMaxBatch(maxBatch);
             }
             for (String reference : models) {

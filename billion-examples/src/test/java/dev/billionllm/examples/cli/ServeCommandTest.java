@@ -83,6 +83,14 @@ class ServeCommandTest {
         BillionCliTest.Run r = BillionCliTest.run("", "serve", "--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("--max-concurrency", "--queue", "--max-tokens-cap", "--api-key", "--host");
+        assertThat(r.out()).contains("--max-batch", "--no-batching");
+    }
+
+    @Test
+    void aMaxBatchBelowOneIsRefusedBeforeAnythingLoads() {
+        BillionCliTest.Run r = BillionCliTest.run("", "serve", "-m", "tiny-tinyllama", "--port", "0", "--max-batch", "0");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("max batch must be >= 1, got 0");
     }
 
     @Test
