@@ -55,7 +55,8 @@ class ContinuousBatcherTest {
             if (backend.equals("onnx-fused")) {
                 // our exporter's default graph: GroupQueryAttention, which packs a row's tokens at the front
                 Path dst = exports.resolve(fixture + "-fused");
-                OnnxExporter.export(dir, dst, ExportOptions.defaults().withFusedAttention(true));
+                Map<String, Object> built = OnnxExporter.export(dir, dst, ExportOptions.defaults());
+                assertThat(built.get("fused_attention")).as("the default export fuses attention").isEqualTo(true);
                 dir = dst;
             }
             HfTokenizer tok = HfTokenizer.load(dir);

@@ -6,6 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfigParser;
+import dev.billionllm.core.generate.CancellationToken;
+import dev.billionllm.core.generate.ContinuousBatcher;
+import dev.billionllm.core.generate.GenerationConfig;
+import dev.billionllm.core.generate.GenerationResult;
+import dev.billionllm.core.generate.Generator;
+import dev.billionllm.core.generate.Prompt;
+import dev.billionllm.core.generate.TokenListener;
 import dev.billionllm.core.lm.AbstractKvCache;
 import dev.billionllm.core.lm.CacheRow;
 import dev.billionllm.core.lm.CausalLM;
@@ -15,8 +22,11 @@ import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.testing.Fixtures;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -85,6 +95,39 @@ class PtKvCacheGrowthTest {
                 assertThat(pt.liveArrays()).isEqualTo(withSources);
             }
             assertThat(pt.liveArrays()).isEqualTo(before);
+        }
+    }
+    /** Requests joining, leaving and cancelled in a continuous batch leave no engine array behind. */
+    @Test
+    void continuousBatchingFreesEveryCacheItMakes() throws Exception {
+        Path dir = Fixtures.dir("tiny-tinyllama");
+        try (CausalLM lm = Backends.get("pytorch").load(dir, ModelConfigParser.parse(dir),
+                LoadOptions.builder().optThreads(1).build());
+                Generator generator = Generator.builder(lm).build()) {
+            PtCausalLM pt = (PtCausalLM) lm;
+            int before = pt.liveArrays();
+            Random random = new Random(3);
+            try (ContinuousBatcher batcher = ContinuousBatcher.builder(generator).optMaxBatch(3).build()) {
+                List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
+                CancellationToken cancelled = new CancellationToken();
+                for (int i = 0; i < 12; i++) {
+                    int[] prompt = random.ints(1 + random.nextInt(20), 3, 700).toArray();
+                    GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(2 + random.nextInt(12))
+                            .build();
+                    results.add(batcher.submit(Prompt.ids(prompt), config, TokenListener.NONE,
+                            i == 5 ? cancelled : new CancellationToken()));
+                }
+                cancelled.cancel();
+                for (CompletableFuture<GenerationResult> r : results) {
+                    r.get(60, TimeUnit.SECONDS);
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (batcher.cachedPositions() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertThat(batcher.steps()).isPositive();
+                assertThat(pt.liveArrays()).as("every prefill and batch cache freed").isEqualTo(before);
+            }
         }
     }
 }
