@@ -95,7 +95,10 @@ public final class BillionServer implements AutoCloseable {
                     return t;
                 });
         this.http = HttpServer.create(new InetSocketAddress(b.host, b.port), 128);
-        this.batchers = b.batching ? startBatchers(b.maxBatch > 0 ? b.maxBatch : b.maxConcurrency) : Map.of();
+        // admission lets at most maxConcurrency generations in, so a larger batch would never fill
+        this.batchers = b.batching
+                ? startBatchers(b.maxBatch > 0 ? Math.min(b.maxBatch, b.maxConcurrency) : b.maxConcurrency)
+                : Map.of();
         http.setExecutor(executor);
         http.createContext("/", this::handle);
         http.start();
@@ -121,6 +124,7 @@ public final class BillionServer implements AutoCloseable {
             }
             out.put(m.id(), ContinuousBatcher.builder(g).optMaxBatch(maxBatch).optThreadName("billion-batch-" + m.id())
                     .build());
+            log.accept("model " + m.id() + ": continuous batching, up to " + maxBatch + " requests per step");
         }
         return Map.copyOf(out);
     }
@@ -511,7 +515,8 @@ public final class BillionServer implements AutoCloseable {
 
         /**
          * The most requests of one model in a batched step; admitted requests beyond it wait for a
-         * row. Default: {@link #optMaxConcurrency}, so every running generation is in the batch.
+         * row. Default, and upper bound: {@link #optMaxConcurrency}, so every running generation is
+         * in the batch (more rows could never fill).
          */
         public Builder optMaxBatch(int n) {
             if (n < 1) {
