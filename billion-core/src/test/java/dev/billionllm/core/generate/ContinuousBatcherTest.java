@@ -105,28 +105,34 @@ class ContinuousBatcherTest {
                         .build()),
                 new Case(Prompt.text("a dog and a cat"), sampled(10, 12).toBuilder().optMinP(0.05).build()));
         try (ContinuousBatcher batcher = ContinuousBatcher.builder(m.generator).optMaxBatch(4).build()) {
-            List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
-            List<StringBuilder> streamed = new ArrayList<>();
+            // the listener runs on the batcher's thread, possibly before submit has returned here
+            List<CompletableFuture<GenerationResult>> laterResults = new ArrayList<>();
+            List<StringBuilder> laterStreamed = new ArrayList<>();
             AtomicInteger widest = new AtomicInteger();
             CountDownLatch submitted = new CountDownLatch(1);
-            // the later requests arrive while the first runs (after its 2nd token), one by one, from
+            // the later requests arrive while the first runs (after its 2nd token), all at once, from
             // its listener, so they join a running batch; with maxBatch 4 the last ones wait for a free row
             StringBuilder firstText = new StringBuilder();
-            streamed.add(firstText);
-            results.add(batcher.submit(first.prompt, first.config, e -> {
+            CompletableFuture<GenerationResult> firstResult = batcher.submit(first.prompt, first.config, e -> {
                 firstText.append(e.text());
                 widest.accumulateAndGet(batcher.runningRows(), Math::max);
                 if (e.index() == 1) {
                     for (Case c : later) {
                         StringBuilder s = new StringBuilder();
-                        streamed.add(s);
-                        results.add(batcher.submit(c.prompt, c.config, ev -> s.append(ev.text()),
+                        laterStreamed.add(s);
+                        laterResults.add(batcher.submit(c.prompt, c.config, ev -> s.append(ev.text()),
                                 new CancellationToken()));
                     }
                     submitted.countDown();
                 }
-            }, new CancellationToken()));
+            }, new CancellationToken());
             assertThat(submitted.await(60, TimeUnit.SECONDS)).isTrue();
+            List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
+            results.add(firstResult);
+            results.addAll(laterResults);
+            List<StringBuilder> streamed = new ArrayList<>();
+            streamed.add(firstText);
+            streamed.addAll(laterStreamed);
             List<Case> all = new ArrayList<>();
             all.add(first);
             all.addAll(later);
@@ -203,6 +209,27 @@ class ContinuousBatcherTest {
             awaitIdle(batcher);
             assertThat(otherResult.tokenIds()).isEqualTo(
                     m.generator.generate(Prompt.text("one two"), greedy(12)).tokenIds());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("models")
+    void aRowThatFillsTheContextEndsAsItWouldAlone(String key) throws Exception {
+        Loaded m = model(key);
+        int maxPositions = m.lm.config().maxPositionEmbeddings();
+        int[] nearlyFull = new java.util.Random(7).ints(maxPositions - 6, 3, m.tokenizer.vocabSize()).toArray();
+        GenerationConfig config = greedy(40);
+        try (ContinuousBatcher batcher = ContinuousBatcher.builder(m.generator).optMaxBatch(4).build()) {
+            CompletableFuture<GenerationResult> shortOne = batcher.submit(Prompt.text("the cat"), greedy(20),
+                    TokenListener.NONE, new CancellationToken());
+            CompletableFuture<GenerationResult> full = batcher.submit(Prompt.ids(nearlyFull), config,
+                    TokenListener.NONE, new CancellationToken());
+            GenerationResult r = full.get(120, TimeUnit.SECONDS);
+            GenerationResult alone = m.generator.generate(Prompt.ids(nearlyFull), config);
+            assertThat(r.finishReason()).isEqualTo(FinishReason.CONTEXT_FULL);
+            assertThat(r.tokenIds()).hasSize(6).isEqualTo(alone.tokenIds());
+            assertThat(shortOne.get(60, TimeUnit.SECONDS).tokenIds()).isEqualTo(
+                    m.generator.generate(Prompt.text("the cat"), greedy(20)).tokenIds());
         }
     }
 
