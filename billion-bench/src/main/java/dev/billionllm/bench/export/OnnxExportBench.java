@@ -65,7 +65,7 @@ public final class OnnxExportBench {
         int runs = 2;
         boolean keep = false;
         boolean reuse = false;
-        ExportOptions defaults = ExportOptions.defaults();
+        ExportOptions defaults = ExportOptions.builder().setPrecision(Precision.FP32).build();
         boolean fusedRotary = defaults.fusedRotary();
         boolean fusedAttention = defaults.fusedAttention();
         boolean skipNorm = defaults.skipNorm();
@@ -113,9 +113,9 @@ public final class OnnxExportBench {
             long t0 = System.nanoTime();
             if (!reuse || !Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
                 OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
-                        defaults.withPrecision(precision).withBlockSize(blockSize)
-                                .withFusedRotary(fusedRotary).withFusedAttention(fusedAttention).withSkipNorm(skipNorm)
-                                .withInt8Encoding(int8Encoding));
+                        defaults.toBuilder().setPrecision(precision).optBlockSize(blockSize)
+                                .optFusedRotary(fusedRotary).optFusedAttention(fusedAttention).optSkipNorm(skipNorm)
+                                .optInt8Encoding(int8Encoding).build());
             }
             double exportS = (System.nanoTime() - t0) / 1e9;
             long disk = Files.size(dst.resolve(OnnxExporter.DATA_FILE)) + Files.size(dst.resolve(OnnxExporter.MODEL_FILE));

@@ -163,7 +163,7 @@ public final class SpeculativeCostBench {
         Path dst = work.resolve(kind + "-l" + config.numHiddenLayers());
         if (!Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
             OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
-                    ExportOptions.defaults().withPrecision(precision));
+                    ExportOptions.builder().setPrecision(precision).build());
         }
         return Backends.get("onnxruntime").load(dst, config, options);
     }

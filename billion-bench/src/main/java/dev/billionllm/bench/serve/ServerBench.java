@@ -109,7 +109,7 @@ public final class ServerBench {
         Path dst = work.resolve(backend + "-l" + config.numHiddenLayers());
         if (!Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
             OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
-                    ExportOptions.defaults().withPrecision(precision));
+                    ExportOptions.builder().setPrecision(precision).build());
         }
         return Backends.get("onnxruntime").load(dst, config, options);
     }

@@ -114,7 +114,7 @@ public final class StepOverheadBench {
             if (backend.startsWith("onnx-")) {
                 Precision p = Precision.valueOf(backend.substring(5).toUpperCase(Locale.ROOT));
                 toLoad = ExportCache.atDefaultLocation()
-                        .obtain(folder, ExportOptions.defaults().withPrecision(p), null).folder();
+                        .obtain(folder, ExportOptions.builder().setPrecision(p).build(), null).folder();
                 engineName = "onnxruntime";
             }
             try (Model model = Model.load(toLoad, options.toBuilder().optBackend(engineName).build())) {

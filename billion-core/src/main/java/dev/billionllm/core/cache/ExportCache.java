@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * ExportCache cache = ExportCache.atDefaultLocation();
- * Path onnx = cache.obtain(Path.of("models/tinyllama"), ExportOptions.defaults().withPrecision(Precision.INT8),
+ * Path onnx = cache.obtain(Path.of("models/tinyllama"), ExportOptions.builder().setPrecision(Precision.INT8).build(),
  *         progressWriter).folder();
  * try (Model m = Model.load(onnx, LoadOptions.builder().optBackend("onnxruntime").build())) { ... }
  * }</pre>

@@ -83,8 +83,8 @@ public record FastPath(String backend, ExportOptions export, String reason) {
                         + "to change"
                 : chosen.name().toLowerCase(Locale.ROOT) + " ONNX export (--precision)";
         // Built on the machine that runs it: the int8 encoding that is exact and fastest on this CPU.
-        ExportOptions export = ExportOptions.defaults().withPrecision(chosen)
-                .withInt8Encoding(Int8Encoding.fastestExact(CpuFeatures.current()));
+        ExportOptions export = ExportOptions.builder().setPrecision(chosen)
+                .optInt8Encoding(Int8Encoding.fastestExact(CpuFeatures.current())).build();
         return new FastPath("onnxruntime", export, reason);
     }
 

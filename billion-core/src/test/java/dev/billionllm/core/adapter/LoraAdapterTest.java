@@ -13,6 +13,7 @@ import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.export.ExportOptions;
+import dev.billionllm.core.export.Precision;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.SafetensorsFile;
@@ -127,7 +128,7 @@ class LoraAdapterTest {
         ModelConfig config = ModelConfigParser.parse(BASE);
         try (MergedTensorSource merged = MergedTensorSource.of(Safetensors.open(BASE), config,
                 List.of(LoraAdapter.load(ADAPTER)))) {
-            OnnxExporter.export(config, merged, "tiny-tinyllama+lora", dst, ExportOptions.defaults());
+            OnnxExporter.export(config, merged, "tiny-tinyllama+lora", dst, ExportOptions.builder().setPrecision(Precision.FP32).build());
         }
         OnnxExporter.copyCompanions(BASE, dst);
         try (CausalLM lm = Backends.get("onnxruntime").load(dst, ModelConfigParser.parse(dst), LoadOptions.defaults())) {

@@ -74,9 +74,9 @@ final class ExportCommand implements Callable<Integer> {
         ModelOptions.noteBundled(model, cli.err);
         ModelResolver.Located located = ModelResolver.fromEnvironment().locate(model);
         Path source = located.folder();
-        ExportOptions options = ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
-                .withAccuracyLevel(accuracyLevel).withLmHeadPrecision(lmHeadPrecision)
-                .withFusedAttention(!standardAttention).withInt8Encoding(int8Encoding);
+        ExportOptions options = ExportOptions.builder().setPrecision(precision).optBlockSize(blockSize)
+                .optAccuracyLevel(accuracyLevel).optLmHeadPrecision(lmHeadPrecision)
+                .optFusedAttention(!standardAttention).optInt8Encoding(int8Encoding).build();
         long start = System.nanoTime();
         // Through the spec's declaration, if any, so a declared model_type exports too.
         ModelConfig config = located.config();

@@ -174,7 +174,7 @@ final class OnnxCausalLM implements CausalLM {
             throw new UnsupportedModelException(what + "whose CPU kernel takes several new tokens after cached ones "
                     + "for one row at a time, but this batch has " + newMask.length + " rows of " + newMask[0].length
                     + " tokens after " + past + " cached. Feed such rows one at a time, or re-export with "
-                    + "ExportOptions.withFusedAttention(false).");
+                    + "ExportOptions.builder().optFusedAttention(false).");
         }
         for (int b = 0; b < newMask.length; b++) {
             int[] m = newMask[b];
@@ -191,7 +191,7 @@ final class OnnxCausalLM implements CausalLM {
                     throw new UnsupportedModelException(what
                             + "which handles padding before or after a row's new tokens only, but row " + b
                             + " has padding at position " + end + " between new tokens. Re-export with "
-                            + "ExportOptions.withFusedAttention(false) for such batches.");
+                            + "ExportOptions.builder().optFusedAttention(false) for such batches.");
                 }
             }
         }

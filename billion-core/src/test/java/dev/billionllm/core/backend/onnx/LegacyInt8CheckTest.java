@@ -38,8 +38,8 @@ class LegacyInt8CheckTest {
 
     @Test
     void s8ExportsWarnOnlyWhereTheKernelSaturates() throws OrtException {
-        Map<String, String> s8 = metadata("s8", ExportOptions.defaults().withPrecision(Precision.INT8)
-                .withInt8Encoding(Int8Encoding.S8));
+        Map<String, String> s8 = metadata("s8", ExportOptions.builder().setPrecision(Precision.INT8)
+                .optInt8Encoding(Int8Encoding.S8).build());
         Path file = Path.of("q8/model.onnx");
         assertThat(LegacyInt8Check.warning(file, s8, AVX2_ONLY)).hasValueSatisfying(m -> assertThat(m)
                 .contains("q8/model.onnx", "int8_encoding s8", "AMD EPYC 7551", "no VNNI", "billion export"));
@@ -48,7 +48,7 @@ class LegacyInt8CheckTest {
 
     @Test
     void exportsFromBeforeTheEncodingWasRecordedCountAsS8() throws OrtException {
-        Map<String, String> old = metadata("old", ExportOptions.defaults().withPrecision(Precision.INT8));
+        Map<String, String> old = metadata("old", ExportOptions.builder().setPrecision(Precision.INT8).build());
         old.remove("billion.int8_encoding");
         old.put("billion.builder_version", "2");
         assertThat(LegacyInt8Check.warning(Path.of("m.onnx"), old, AVX2_ONLY))
@@ -58,17 +58,17 @@ class LegacyInt8CheckTest {
     @Test
     void portableEncodingsAndOtherPrecisionsNeverWarn() throws OrtException {
         for (Int8Encoding e : new Int8Encoding[] {Int8Encoding.U8, Int8Encoding.S7}) {
-            Map<String, String> m = metadata(e.id(), ExportOptions.defaults().withPrecision(Precision.INT8)
-                    .withInt8Encoding(e));
+            Map<String, String> m = metadata(e.id(), ExportOptions.builder().setPrecision(Precision.INT8)
+                    .optInt8Encoding(e).build());
             assertThat(m).containsEntry("billion.int8_encoding", e.id());
             assertThat(LegacyInt8Check.warning(Path.of("m.onnx"), m, AVX2_ONLY)).isEmpty();
         }
-        Map<String, String> int4 = metadata("int4", ExportOptions.defaults().withPrecision(Precision.INT4));
+        Map<String, String> int4 = metadata("int4", ExportOptions.builder().setPrecision(Precision.INT4).build());
         assertThat(int4).doesNotContainKey("billion.int8_encoding");
         assertThat(LegacyInt8Check.warning(Path.of("m.onnx"), int4, AVX2_ONLY)).isEmpty();
         // An int8 lm_head under int4 is int8 too, and recorded.
-        Map<String, String> mixed = metadata("mixed", ExportOptions.defaults().withPrecision(Precision.INT4)
-                .withLmHeadPrecision(Precision.INT8).withInt8Encoding(Int8Encoding.S8));
+        Map<String, String> mixed = metadata("mixed", ExportOptions.builder().setPrecision(Precision.INT4)
+                .optLmHeadPrecision(Precision.INT8).optInt8Encoding(Int8Encoding.S8).build());
         assertThat(LegacyInt8Check.warning(Path.of("m.onnx"), mixed, AVX2_ONLY)).isPresent();
     }
 
