@@ -2,7 +2,7 @@ package dev.billionllm.bench.export;
 
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.backend.pytorch.PtCausalLM;
+import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.export.ExportOptions;
@@ -12,7 +12,7 @@ import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
-import dev.billionllm.core.model.WeightReader;
+import dev.billionllm.core.internal.model.WeightReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -15,7 +15,7 @@ import dev.billionllm.bench.export.OrtStepProfile;
 import dev.billionllm.bench.speed.Environment;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.backend.onnx.OnnxBackend;
+import dev.billionllm.core.internal.backend.onnx.OnnxBackend;
 import dev.billionllm.core.cache.ExportCache;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Precision;

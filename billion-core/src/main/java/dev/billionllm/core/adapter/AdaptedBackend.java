@@ -1,12 +1,12 @@
 package dev.billionllm.core.adapter;
 
-import ai.djl.ndarray.NDManager;
 import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.backend.Backend;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.backend.pytorch.PtBackend;
-import dev.billionllm.core.backend.pytorch.LoraLayers;
-import dev.billionllm.core.backend.pytorch.PtCausalLM;
+import dev.billionllm.core.internal.backend.pytorch.PtBackend;
+import dev.billionllm.core.internal.backend.pytorch.LoraLayers;
+import dev.billionllm.core.internal.backend.pytorch.PtAdaptedLM;
+import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.TensorSource;
@@ -15,7 +15,7 @@ import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
-import dev.billionllm.core.model.WeightReader;
+import dev.billionllm.core.internal.model.WeightReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,38 +98,25 @@ public final class AdaptedBackend implements Backend {
         for (LoraAdapter a : adapters) {
             a.checkAgainst(layers.targets()); // fail before reading the base weights
         }
-        PtCausalLM lm;
         try (TensorSource weights = Safetensors.open(folder)) {
-            lm = PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options, layers);
+            return new Adapted(PtAdaptedLM.load(config, weights, folder.toString(), options, layers, adapters),
+                    layers.targets());
         }
-        NDManager manager = lm.newSubManager();
-        try {
-            for (LoraAdapter a : adapters) {
-                layers.add(a, manager, ai.djl.ndarray.types.DataType.FLOAT32);
-            }
-        } catch (RuntimeException e) {
-            manager.close();
-            lm.close();
-            throw e;
-        }
-        return new Adapted(lm, layers, manager);
     }
 
     /** A model with unmerged adapters; closing it frees the adapters and the base weights. */
     public static final class Adapted implements CausalLM {
-        private final PtCausalLM lm;
-        private final LoraLayers layers;
-        private final NDManager adapterManager;
+        private final PtAdaptedLM lm;
+        private final LoraTargets targets;
 
-        Adapted(PtCausalLM lm, LoraLayers layers, NDManager adapterManager) {
+        Adapted(PtAdaptedLM lm, LoraTargets targets) {
             this.lm = lm;
-            this.layers = layers;
-            this.adapterManager = adapterManager;
+            this.targets = targets;
         }
 
         /** Removes every adapter: the model computes the base projections again. Call between passes. */
         public void clearAdapters() {
-            layers.clear();
+            lm.clearAdapters();
         }
 
         /**
@@ -139,17 +126,14 @@ public final class AdaptedBackend implements Backend {
          */
         public void setAdapters(List<LoraAdapter> adapters) {
             for (LoraAdapter a : adapters) {
-                a.checkAgainst(layers.targets());
+                a.checkAgainst(targets);
             }
-            layers.clear();
-            for (LoraAdapter a : adapters) {
-                layers.add(a, adapterManager, ai.djl.ndarray.types.DataType.FLOAT32);
-            }
+            lm.setAdapters(adapters);
         }
 
         /** PEFT module names that have an active adapter. */
         public java.util.Set<String> activeModules() {
-            return layers.activeModules();
+            return lm.activeModules();
         }
 
         @Override
@@ -174,12 +158,7 @@ public final class AdaptedBackend implements Backend {
 
         @Override
         public void close() {
-            try {
-                layers.close();
-                adapterManager.close();
-            } finally {
-                lm.close();
-            }
+            lm.close();
         }
     }
 }

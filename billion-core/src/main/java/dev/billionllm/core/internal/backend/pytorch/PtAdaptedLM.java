@@ -1,0 +1,101 @@
+package dev.billionllm.core.internal.backend.pytorch;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.billionllm.core.adapter.LoraAdapter;
+import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.internal.model.WeightReader;
+import dev.billionllm.core.io.safetensors.TensorSource;
+import dev.billionllm.core.lm.CausalLM;
+import dev.billionllm.core.lm.KvCache;
+import dev.billionllm.core.lm.Logits;
+import dev.billionllm.core.lm.LogitsMode;
+import dev.billionllm.core.lm.TokenBatch;
+import dev.billionllm.core.backend.LoadOptions;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The PyTorch model with unmerged LoRA adapters beside its frozen weights: the engine half of
+ * {@code adapter.AdaptedBackend.Adapted}, which keeps DJL types out of the adapter package. The
+ * adapters' arrays live in one sub-manager of the model's, closed with it.
+ */
+public final class PtAdaptedLM implements CausalLM {
+    private final PtCausalLM lm;
+    private final LoraLayers layers;
+    private final NDManager adapterManager;
+
+    private PtAdaptedLM(PtCausalLM lm, LoraLayers layers, NDManager adapterManager) {
+        this.lm = lm;
+        this.layers = layers;
+        this.adapterManager = adapterManager;
+    }
+
+    /**
+     * Loads the base weights with a LoRA hook on every projection and adds {@code adapters}
+     * (already checked against {@code layers.targets()}).
+     */
+    public static PtAdaptedLM load(ModelConfig config, TensorSource weights, String source, LoadOptions options,
+            LoraLayers layers, List<LoraAdapter> adapters) {
+        PtCausalLM lm = PtCausalLM.load(config, WeightReader.of(weights, source), options, layers);
+        NDManager manager = lm.newSubManager();
+        try {
+            for (LoraAdapter a : adapters) {
+                layers.add(a, manager, DataType.FLOAT32);
+            }
+        } catch (RuntimeException e) {
+            manager.close();
+            lm.close();
+            throw e;
+        }
+        return new PtAdaptedLM(lm, layers, manager);
+    }
+
+    /** Removes every adapter: the model computes the base projections again. Call between passes. */
+    public void clearAdapters() {
+        layers.clear();
+    }
+
+    /** Replaces the active adapters with {@code adapters}, each already checked against the targets. */
+    public void setAdapters(List<LoraAdapter> adapters) {
+        layers.clear();
+        for (LoraAdapter a : adapters) {
+            layers.add(a, adapterManager, DataType.FLOAT32);
+        }
+    }
+
+    /** PEFT module names that have an active adapter. */
+    public Set<String> activeModules() {
+        return layers.activeModules();
+    }
+
+    @Override
+    public ModelConfig config() {
+        return lm.config();
+    }
+
+    @Override
+    public int usableVocabSize() {
+        return lm.usableVocabSize();
+    }
+
+    @Override
+    public KvCache newCache(int batchSize, int capacity) {
+        return lm.newCache(batchSize, capacity);
+    }
+
+    @Override
+    public Logits forward(TokenBatch batch, KvCache cache, LogitsMode mode) {
+        return lm.forward(batch, cache, mode);
+    }
+
+    @Override
+    public void close() {
+        try {
+            layers.close();
+            adapterManager.close();
+        } finally {
+            lm.close();
+        }
+    }
+}
