@@ -36,6 +36,7 @@ public record ExportOptions(Precision precision, int blockSize, int accuracyLeve
         checkPrecision(precision);
         checkBlockSize(blockSize);
         checkAccuracyLevel(accuracyLevel);
+        checkLmHeadPrecision(lmHeadPrecision);
         checkInt8Encoding(int8Encoding);
     }
 
@@ -67,6 +68,16 @@ public record ExportOptions(Precision precision, int blockSize, int accuracyLeve
         if (precision == null) {
             throw new IllegalArgumentException("precision must be set (FP32, INT8 or INT4): "
                     + "ExportOptions.builder().setPrecision(Precision.INT8)");
+        }
+        if (precision == Precision.AUTO) {
+            throw new IllegalArgumentException("precision AUTO is for loading (LoadOptions.optPrecision picks one "
+                    + "there); an export needs FP32, INT8 or INT4");
+        }
+    }
+
+    private static void checkLmHeadPrecision(Precision lmHeadPrecision) {
+        if (lmHeadPrecision == Precision.AUTO) {
+            throw new IllegalArgumentException("lmHeadPrecision must be FP32, INT8, INT4 or null (same), got AUTO");
         }
     }
 
@@ -137,6 +148,7 @@ public record ExportOptions(Precision precision, int blockSize, int accuracyLeve
          * null: the same as {@link #setPrecision}.
          */
         public Builder optLmHeadPrecision(Precision lmHeadPrecision) {
+            checkLmHeadPrecision(lmHeadPrecision);
             this.lmHeadPrecision = lmHeadPrecision;
             return this;
         }

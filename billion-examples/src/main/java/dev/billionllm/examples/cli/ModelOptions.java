@@ -5,8 +5,6 @@ import com.google.gson.JsonParser;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.ModelResolver;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.cache.ExportCache;
-import dev.billionllm.core.cache.FastPath;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.export.Precision;
 import java.io.IOException;
@@ -39,7 +37,8 @@ final class ModelOptions {
     String backend;
 
     @Option(names = "--precision", paramLabel = "P",
-            description = "FP32, INT8 or INT4: runs a safetensors model through an ONNX export at this precision, "
+            description = "AUTO, FP32, INT8 or INT4: runs a safetensors model through an ONNX export at this precision "
+                    + "(AUTO: the fastest that keeps quality on this CPU), "
                     + "built once and cached (see billion cache); FP32 without --backend is the exact PyTorch path "
                     + "(default for generate, chat, compare: INT8).")
     Precision precision;
@@ -82,7 +81,7 @@ final class ModelOptions {
 
     /**
      * Loads the model for generation: safetensors models run through the cached ONNX export that
-     * {@link FastPath} picks unless {@code --backend pytorch} or {@code --precision fp32} says
+     * {@code Model.load} picks for {@code Precision.AUTO} unless {@code --backend pytorch} or {@code --precision fp32} says
      * otherwise; the export is built on first use with a progress bar on {@code err}.
      */
     Model loadForGeneration(PrintWriter err) {
@@ -99,21 +98,19 @@ final class ModelOptions {
         backendOptions.forEach(builder::optBackendOption);
         builder.optMergeAdapters(mergeAdapter);
         adapters.forEach(builder::optAdapter);
-        LoadOptions options = builder.build();
-        noteBundled(reference, err);
-        // Adapters run on the PyTorch backend (unmerged, or merged at load): no export for them.
-        if ((!fastByDefault && precision == null) || !adapters.isEmpty()) {
-            return Model.load(reference, options);
+        // Generation runs safetensors models through the cached export Model.load picks (AUTO)
+        // unless --precision or --backend says otherwise; measurement commands only when asked.
+        if (fastByDefault || precision != null) {
+            builder.optPrecision(precision == null ? Precision.AUTO : precision).optExportProgress(err);
         }
-        Path folder = ModelResolver.fromEnvironment().resolve(reference);
-        FastPath path = FastPath.choose(folder, backend, precision);
-        if (path.reason() != null && !reasonPrinted) {
-            err.println("[" + path.reason() + "]");
+        noteBundled(reference, err);
+        Model m = Model.load(reference, builder.build());
+        if (m.precisionReason().isPresent() && !reasonPrinted) {
+            err.println("[" + m.precisionReason().get() + "]");
             err.flush();
             reasonPrinted = true;
         }
-        Path toLoad = path.prepare(folder, ExportCache.atDefaultLocation(), err);
-        return Model.load(toLoad, options.toBuilder().optBackend(path.backend()).build());
+        return m;
     }
 
     /**

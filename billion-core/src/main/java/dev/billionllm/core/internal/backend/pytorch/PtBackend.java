@@ -7,11 +7,9 @@ import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ConfigValidation;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.io.safetensors.Safetensors;
-import dev.billionllm.core.io.safetensors.ShardedSafetensors;
 import dev.billionllm.core.io.safetensors.TensorSource;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.internal.model.WeightReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -39,8 +37,7 @@ public final class PtBackend implements Backend {
 
     @Override
     public boolean canLoad(Path folder) {
-        return Files.isRegularFile(folder.resolve(Safetensors.SINGLE_FILE))
-                || Files.isRegularFile(folder.resolve(ShardedSafetensors.INDEX_FILE));
+        return Safetensors.present(folder);
     }
 
     @Override
