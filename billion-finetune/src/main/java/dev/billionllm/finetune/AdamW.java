@@ -71,8 +71,8 @@ public final class AdamW {
     /** Restores a checkpoint's moments and step count. */
     public void restore(List<float[]> first, List<float[]> second, int steps) {
         for (int i = 0; i < params.size(); i++) {
-            m.get(i).set(java.nio.FloatBuffer.wrap(first.get(i)));
-            v.get(i).set(java.nio.FloatBuffer.wrap(second.get(i)));
+            EngineArrays.copyInto(m.get(i), first.get(i), "optimizer state exp_avg[" + i + "]");
+            EngineArrays.copyInto(v.get(i), second.get(i), "optimizer state exp_avg_sq[" + i + "]");
         }
         this.steps = steps;
     }

@@ -126,7 +126,7 @@ public final class LoraTrainer implements AutoCloseable {
                 for (int i = 0; i < a.length; i++) {
                     a[i] = (float) (random.nextDouble() * 2 - 1) * bound;
                 }
-                NDArray aArr = paramManager.create(a, new Shape(r, m.inFeatures())).toType(dtype, false);
+                NDArray aArr = EngineArrays.engineOwned(paramManager.create(a, new Shape(r, m.inFeatures())), dtype);
                 NDArray bArr = paramManager.zeros(new Shape(m.outFeatures(), r), dtype);
                 modules.put(m.name(), new LoraModule(aArr, bArr, (float) lora.scaling(m.name()), (float) lora.dropout()));
             }
@@ -430,20 +430,9 @@ public final class LoraTrainer implements AutoCloseable {
         try (PtNoGrad off = PtNoGrad.enter()) {
             adapter.modules().forEach((name, w) -> {
                 LoraModule m = modules.get(name);
-                copyInto(m.a(), w.a());
-                copyInto(m.b(), w.b());
+                EngineArrays.copyInto(m.a(), w.a(), "checkpoint matrix " + name + ".lora_A");
+                EngineArrays.copyInto(m.b(), w.b(), "checkpoint matrix " + name + ".lora_B");
             });
-        }
-    }
-
-    private void copyInto(NDArray target, float[] values) {
-        if (target.size() != values.length) {
-            throw new IllegalArgumentException("checkpoint matrix has " + values.length + " values, expected "
-                    + target.getShape());
-        }
-        try (NDManager tmp = paramManager.newSubManager()) {
-            NDArray v = tmp.create(values, target.getShape()).toType(dtype, false);
-            target.set(new ai.djl.ndarray.index.NDIndex(":"), v);
         }
     }
 

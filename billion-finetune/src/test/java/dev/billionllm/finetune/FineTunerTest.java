@@ -1,10 +1,12 @@
 package dev.billionllm.finetune;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
+import dev.billionllm.core.BillionException;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.adapter.LoraAdapter;
 import dev.billionllm.core.adapter.LoraConfig;
@@ -13,6 +15,7 @@ import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.io.safetensors.Safetensors;
+import dev.billionllm.core.io.safetensors.SafetensorsFile;
 import dev.billionllm.core.io.safetensors.TensorSource;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
@@ -66,18 +69,53 @@ class FineTunerTest {
         for (int i = 0; i < 6; i++) {
             assertThat(resumed.log().get(i).loss()).as("step %d", i + 1).isEqualTo(whole.log().get(i).loss());
             assertThat(resumed.log().get(i).learningRate()).isEqualTo(whole.log().get(i).learningRate());
+            // The gradient norm sums every matrix's gradient: a resume that restored one wrongly shows here.
+            assertThat(resumed.log().get(i).gradNorm()).as("gradient norm at step %d", i + 1)
+                    .isEqualTo(whole.log().get(i).gradNorm());
         }
         LoraAdapter a = LoraAdapter.load(whole.adapter());
         LoraAdapter b = LoraAdapter.load(resumed.adapter());
         for (String name : a.modules().keySet()) {
-            assertThat(b.modules().get(name).a()).isEqualTo(a.modules().get(name).a());
-            assertThat(b.modules().get(name).b()).isEqualTo(a.modules().get(name).b());
+            assertThat(b.modules().get(name).a()).as("%s.lora_A after step 6", name).isEqualTo(a.modules().get(name).a());
+            assertThat(b.modules().get(name).b()).as("%s.lora_B after step 6", name).isEqualTo(a.modules().get(name).b());
+        }
+        // Both runs end with checkpoint-6: the optimizer moments must agree too.
+        try (SafetensorsFile fa = SafetensorsFile.open(tmp.resolve("a/checkpoint-6/" + FineTuner.OPTIMIZER_FILE));
+                SafetensorsFile fb = SafetensorsFile.open(tmp.resolve("b/checkpoint-6/" + FineTuner.OPTIMIZER_FILE))) {
+            assertThat(fb.names()).isEqualTo(fa.names());
+            for (String name : fa.names()) {
+                assertThat(fb.floats(name)).as("optimizer %s after step 6", name).isEqualTo(fa.floats(name));
+            }
         }
         JsonObject state = ModelConfigParser.readJson(whole.adapter().resolve(FineTuner.STATE_FILE));
         assertThat(state.get("global_step").getAsInt()).isEqualTo(6);
         assertThat(a.config().baseModel()).isEqualTo("tiny-tinyllama");
         assertThat(Files.readAllLines(tmp.resolve("a").resolve(FineTuner.LOSS_CSV)).get(0))
                 .isEqualTo("step,epoch,loss,learning_rate,grad_norm,tokens_per_second,eval_loss");
+    }
+
+    @Test
+    void threeNonFiniteStepsInARowStopTheRunWithAClearMessage() throws IOException {
+        Path data = demoData();
+        LoraConfig lora = LoraConfig.builder().setRank(4).optAlpha(8).build();
+        TrainingConfig cfg = TrainingConfig.builder().optEpochs(2).optMaxSteps(6).optSaveEvery(2).optBatchSize(4)
+                .optLearningRate(1e-3).build();
+        Path out = tmp.resolve("a");
+        // Two steps, then stop: the checkpoint-2 a resumed run starts from.
+        FineTuner.run(new FineTuner.Request(TINY, "tiny-tinyllama", data, out, lora,
+                cfg.toBuilder().optMaxSteps(2).build(), null), null);
+        Path checkpoint = tmp.resolve("overflowed");
+        LoraTrainerTest.withOneB(LoraAdapter.load(out.resolve(FineTuner.ADAPTER_DIR)), Float.POSITIVE_INFINITY)
+                .save(checkpoint);
+        Files.copy(out.resolve(FineTuner.ADAPTER_DIR).resolve(FineTuner.STATE_FILE), checkpoint.resolve(FineTuner.STATE_FILE));
+        Files.copy(out.resolve("checkpoint-2").resolve(FineTuner.OPTIMIZER_FILE), checkpoint.resolve(FineTuner.OPTIMIZER_FILE));
+        Path resumedOut = tmp.resolve("b");
+        assertThatThrownBy(() -> FineTuner.run(new FineTuner.Request(TINY, "tiny-tinyllama", data, resumedOut, lora, cfg,
+                checkpoint), null))
+                .isInstanceOf(BillionException.class)
+                .hasMessageContaining("at steps 3 to 5")
+                .hasMessageContaining("lower the learning rate");
+        assertThat(resumedOut.resolve(FineTuner.ADAPTER_DIR)).as("no adapter saved from a diverged run").doesNotExist();
     }
 
     @Test

@@ -209,6 +209,53 @@ class LoraTrainerTest {
         }
     }
 
+    /** A copy of {@code adapter} with one value of the first module's B replaced. */
+    static LoraAdapter withOneB(LoraAdapter adapter, float value) {
+        Map<String, LoraAdapter.Weights> modules = new LinkedHashMap<>();
+        boolean first = true;
+        for (Map.Entry<String, LoraAdapter.Weights> e : adapter.modules().entrySet()) {
+            LoraAdapter.Weights w = e.getValue();
+            float[] b = w.b().clone();
+            if (first) {
+                b[0] = value;
+                first = false;
+            }
+            modules.put(e.getKey(), new LoraAdapter.Weights(w.rank(), w.in(), w.out(), w.a(), b));
+        }
+        return new LoraAdapter(adapter.config(), modules);
+    }
+
+    @Test
+    void aNonFiniteStepChangesNothingAndLeavesNoGradientBehind() {
+        LoraConfig lora = LoraConfig.builder().setRank(2).build();
+        List<List<Example>> batch = List.of(List.of(lossExample()));
+        try (LoraTrainer clean = trainer(lora, DataType.FLOAT32); LoraTrainer hit = trainer(lora, DataType.FLOAT32)) {
+            LoraAdapter start = clean.adapter();
+            // An overflow in one weight (as a too-high learning rate makes) turns the loss into NaN.
+            hit.load(withOneB(start, Float.POSITIVE_INFINITY));
+            LoraTrainer.StepResult bad = hit.step(batch, 1e-3, 1.0, 5);
+            assertThat(Double.isFinite(bad.loss()) && Double.isFinite(bad.gradNorm())).isFalse();
+            assertThat(hit.optimizer().steps()).as("a skipped step is no optimizer step").isZero();
+            assertThat(hit.clipGradients(0)).as("its gradients were dropped").isEqualTo(0.0);
+            LoraAdapter after = hit.adapter();
+            for (String name : start.modules().keySet()) {
+                assertThat(after.modules().get(name).a()).isEqualTo(start.modules().get(name).a());
+            }
+            // Back on finite weights, the next step is exactly a clean trainer's first step.
+            hit.load(start);
+            LoraTrainer.StepResult resumed = hit.step(batch, 1e-3, 1.0, 5);
+            LoraTrainer.StepResult reference = clean.step(batch, 1e-3, 1.0, 5);
+            assertThat(resumed.loss()).isEqualTo(reference.loss());
+            assertThat(resumed.gradNorm()).isEqualTo(reference.gradNorm());
+            LoraAdapter a = hit.adapter();
+            LoraAdapter b = clean.adapter();
+            for (String name : a.modules().keySet()) {
+                assertThat(a.modules().get(name).a()).isEqualTo(b.modules().get(name).a());
+                assertThat(a.modules().get(name).b()).isEqualTo(b.modules().get(name).b());
+            }
+        }
+    }
+
     static List<Example> copies(Example e, int n) {
         List<Example> l = new ArrayList<>();
         for (int i = 0; i < n; i++) {

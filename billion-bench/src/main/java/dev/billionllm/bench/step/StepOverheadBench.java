@@ -106,8 +106,6 @@ public final class StepOverheadBench {
                 spinning(), loadAverage());
         System.out.printf(Locale.ROOT, "%-10s %12s %12s %12s %12s %12s %12s %12s%n", "backend", "generator ms",
                 "forward ms", "engine ms", "java ms", "greedy us", "top-p us", "detok us");
-        LoadOptions options = LoadOptions.builder().optThreads(threads)
-                .optBackendOption(OnnxBackend.SPINNING, String.valueOf(spinning())).build();
         for (String backend : backends) {
             Path toLoad = folder;
             String engineName = "pytorch";
@@ -117,7 +115,12 @@ public final class StepOverheadBench {
                         .obtain(folder, ExportOptions.builder().setPrecision(p).build(), null).folder();
                 engineName = "onnxruntime";
             }
-            try (Model model = Model.load(toLoad, options.toBuilder().optBackend(engineName).build())) {
+            LoadOptions.Builder options = LoadOptions.builder().optThreads(threads).optBackend(engineName);
+            if (engineName.equals("onnxruntime")) {
+                // Only the ONNX backend reads this option (LoadOptions refuses it for PyTorch).
+                options.optBackendOption(OnnxBackend.SPINNING, String.valueOf(spinning()));
+            }
+            try (Model model = Model.load(toLoad, options.build())) {
                 Row row = measure(model, toLoad, engineName, threads, steps, runs);
                 System.out.printf(Locale.ROOT, "%-10s %12.3f %12.3f %12.3f %12.3f %12.1f %12.1f %12.1f%n", backend,
                         row.generatorMs, row.forwardMs, row.engineMs, row.forwardMs - row.engineMs, row.greedyUs,
