@@ -243,7 +243,7 @@ class OnnxFusedOpsTest {
             assertThatThrownBy(() -> lm.forward(TokenBatch.of(new int[][] {{9, 10}, {11, 12}}), cache, LogitsMode.LAST))
                     .isInstanceOf(UnsupportedModelException.class)
                     .hasMessageContaining("2 rows of 2 tokens after 2 cached")
-                    .hasMessageContaining("withFusedAttention(false)");
+                    .hasMessageContaining("optFusedAttention(false)");
             assertThat(cache.length()).isEqualTo(2);
         }
     }
@@ -257,7 +257,7 @@ class OnnxFusedOpsTest {
                     .isInstanceOf(UnsupportedModelException.class)
                     .hasMessageContaining("fused_attention = true")
                     .hasMessageContaining("between new tokens")
-                    .hasMessageContaining("withFusedAttention(false)");
+                    .hasMessageContaining("optFusedAttention(false)");
             assertThat(cache.length()).isZero();
         }
     }
