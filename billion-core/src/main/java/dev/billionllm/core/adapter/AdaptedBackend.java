@@ -11,10 +11,6 @@ import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.TensorSource;
 import dev.billionllm.core.lm.CausalLM;
-import dev.billionllm.core.lm.KvCache;
-import dev.billionllm.core.lm.Logits;
-import dev.billionllm.core.lm.LogitsMode;
-import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.internal.model.WeightReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,66 +95,26 @@ public final class AdaptedBackend implements Backend {
             a.checkAgainst(layers.targets()); // fail before reading the base weights
         }
         try (TensorSource weights = Safetensors.open(folder)) {
-            return new Adapted(PtAdaptedLM.load(config, weights, folder.toString(), options, layers, adapters),
-                    layers.targets());
+            return PtAdaptedLM.load(config, weights, folder.toString(), options, layers, adapters);
         }
     }
 
-    /** A model with unmerged adapters; closing it frees the adapters and the base weights. */
-    public static final class Adapted implements CausalLM {
-        private final PtAdaptedLM lm;
-        private final LoraTargets targets;
-
-        Adapted(PtAdaptedLM lm, LoraTargets targets) {
-            this.lm = lm;
-            this.targets = targets;
-        }
-
+    /**
+     * A model with unmerged adapters; closing it frees the adapters and the base weights. The
+     * PyTorch backend implements it (internal), so no engine type shows here.
+     */
+    public interface Adapted extends CausalLM {
         /** Removes every adapter: the model computes the base projections again. Call between passes. */
-        public void clearAdapters() {
-            lm.clearAdapters();
-        }
+        void clearAdapters();
 
         /**
          * Replaces the active adapters with {@code adapters} (none: the base model). Call between passes.
          *
          * @throws dev.billionllm.core.WeightLoadException if one does not fit this model (the old ones stay)
          */
-        public void setAdapters(List<LoraAdapter> adapters) {
-            for (LoraAdapter a : adapters) {
-                a.checkAgainst(targets);
-            }
-            lm.setAdapters(adapters);
-        }
+        void setAdapters(List<LoraAdapter> adapters);
 
         /** PEFT module names that have an active adapter. */
-        public java.util.Set<String> activeModules() {
-            return lm.activeModules();
-        }
-
-        @Override
-        public ModelConfig config() {
-            return lm.config();
-        }
-
-        @Override
-        public int usableVocabSize() {
-            return lm.usableVocabSize();
-        }
-
-        @Override
-        public KvCache newCache(int batchSize, int capacity) {
-            return lm.newCache(batchSize, capacity);
-        }
-
-        @Override
-        public Logits forward(TokenBatch batch, KvCache cache, LogitsMode mode) {
-            return lm.forward(batch, cache, mode);
-        }
-
-        @Override
-        public void close() {
-            lm.close();
-        }
+        java.util.Set<String> activeModules();
     }
 }

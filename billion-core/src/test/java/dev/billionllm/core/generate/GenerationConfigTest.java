@@ -134,24 +134,20 @@ class GenerationConfigTest {
         "temperature, Infinity", "repetition_penalty, 0.0", "max_new_tokens, 0", "eos_token_id, -2"})
     void defaultsRejectWithGenerationConfigsOwnMessage(String key, String value) {
         double v = Double.parseDouble(value);
-        java.util.function.Consumer<GenerationConfig.Builder> config = switch (key) {
-            case "min_p" -> b -> b.optMinP(v);
-            case "top_p" -> b -> b.optTopP(v);
-            case "top_k" -> b -> b.optTopK((int) v);
-            case "temperature" -> b -> b.optTemperature(v);
-            case "repetition_penalty" -> b -> b.optRepetitionPenalty(v);
-            case "max_new_tokens" -> b -> b.optMaxNewTokens((int) v);
-            default -> b -> b.optEosTokenIds(List.of((int) v));
+        // One switch: each key sets the same value on both builders.
+        record Setters(java.util.function.Consumer<GenerationConfig.Builder> config,
+                java.util.function.Consumer<GenerationDefaults.Builder> defaults) {}
+        Setters set = switch (key) {
+            case "min_p" -> new Setters(b -> b.optMinP(v), b -> b.optMinP(v));
+            case "top_p" -> new Setters(b -> b.optTopP(v), b -> b.optTopP(v));
+            case "top_k" -> new Setters(b -> b.optTopK((int) v), b -> b.optTopK((int) v));
+            case "temperature" -> new Setters(b -> b.optTemperature(v), b -> b.optTemperature(v));
+            case "repetition_penalty" -> new Setters(b -> b.optRepetitionPenalty(v), b -> b.optRepetitionPenalty(v));
+            case "max_new_tokens" -> new Setters(b -> b.optMaxNewTokens((int) v), b -> b.optMaxNewTokens((int) v));
+            default -> new Setters(b -> b.optEosTokenIds(List.of((int) v)), b -> b.optEosTokenIds(List.of((int) v)));
         };
-        java.util.function.Consumer<GenerationDefaults.Builder> defaults = switch (key) {
-            case "min_p" -> b -> b.optMinP(v);
-            case "top_p" -> b -> b.optTopP(v);
-            case "top_k" -> b -> b.optTopK((int) v);
-            case "temperature" -> b -> b.optTemperature(v);
-            case "repetition_penalty" -> b -> b.optRepetitionPenalty(v);
-            case "max_new_tokens" -> b -> b.optMaxNewTokens((int) v);
-            default -> b -> b.optEosTokenIds(List.of((int) v));
-        };
+        java.util.function.Consumer<GenerationConfig.Builder> config = set.config();
+        java.util.function.Consumer<GenerationDefaults.Builder> defaults = set.defaults();
         Throwable expected = org.assertj.core.api.Assertions.catchThrowable(
                 () -> config.accept(GenerationConfig.builder()));
         assertThat(expected).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(key);

@@ -27,46 +27,12 @@ class ServeCommandTest {
 
     @Test
     void greedyChatThroughTheServerEqualsBillionGenerate() throws Exception {
-        BillionCliTest.Run generated = BillionCliTest.run("", "generate", "-m", "tiny-tinyllama", "--chat",
-                "-p", "hello", "--greedy", "-n", "24", "--json");
-        assertThat(generated.code()).as(generated.err()).isZero();
-        String expected = JsonParser.parseString(generated.out()).getAsJsonObject().get("text").getAsString();
-
-        StringBuffer err = new StringBuffer();
-        Writer errSink = new Writer() {
-            @Override
-            public void write(char[] c, int off, int len) {
-                err.append(c, off, len);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        CompletableFuture<Integer> serve = new CompletableFuture<>();
-        Thread server = new Thread(() -> serve.complete(BillionCli.run(new ByteArrayInputStream(new byte[0]),
-                new PrintWriter(new StringWriter()), new PrintWriter(errSink, true),
-                "serve", "-m", "tiny-tinyllama", "--port", "0", "--api-key", "k")), "serve-under-test");
-        server.start();
-        try {
-            URI base = awaitListening(err, serve);
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            base.resolve("/v1/chat/completions"))
-                    .header("Authorization", "Bearer k")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"tiny-tinyllama\",\"temperature\":0,"
-                            + "\"max_tokens\":24,\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            JsonObject message = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("choices").get(0)
-                    .getAsJsonObject().getAsJsonObject("message");
-            assertThat(message.get("content").getAsString()).isEqualTo(expected);
-        } finally {
-            server.interrupt();
+        String expected = generatedText("generate", "-m", "tiny-tinyllama");
+        try (Serving s = Serving.start("serve", "-m", "tiny-tinyllama", "--port", "0", "--api-key", "k")) {
+            assertThat(s.chat("tiny-tinyllama", "hello", "k")).isEqualTo(expected);
+            s.close();
+            assertThat(s.err()).contains("POST /v1/chat/completions 200").contains("[serve] stopped");
         }
-        assertThat(serve.get(60, TimeUnit.SECONDS)).as(err.toString()).isZero();
-        assertThat(err.toString()).contains("POST /v1/chat/completions 200").contains("[serve] stopped");
     }
 
     @Test
@@ -141,8 +107,15 @@ class ServeCommandTest {
 
         /** The greedy answer of {@code model} to one user message, at most 24 tokens. */
         String chat(String model, String content) throws Exception {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            base.resolve("/v1/chat/completions"))
+            return chat(model, content, null);
+        }
+
+        String chat(String model, String content, String apiKey) throws Exception {
+            HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("/v1/chat/completions"));
+            if (apiKey != null) {
+                request.header("Authorization", "Bearer " + apiKey);
+            }
+            HttpResponse<String> r = HttpClient.newHttpClient().send(request
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"temperature\":0,"
                             + "\"max_tokens\":24,\"messages\":[{\"role\":\"user\",\"content\":\"" + content
                             + "\"}]}"))
@@ -152,6 +125,7 @@ class ServeCommandTest {
                     .getAsJsonObject().getAsJsonObject("message").get("content").getAsString();
         }
 
+        /** Stops the server (as SIGTERM would) and checks that it exited cleanly; may be called twice. */
         @Override
         public void close() throws Exception {
             thread.interrupt();

@@ -2,11 +2,11 @@ package dev.billionllm.core.internal.backend.pytorch;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.billionllm.core.adapter.AdaptedBackend;
 import dev.billionllm.core.adapter.LoraAdapter;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.io.safetensors.TensorSource;
-import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
 import dev.billionllm.core.lm.LogitsMode;
@@ -16,11 +16,11 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The PyTorch model with unmerged LoRA adapters beside its frozen weights: the engine half of
- * {@code adapter.AdaptedBackend.Adapted}, which keeps DJL types out of the adapter package. The
+ * The PyTorch model with unmerged LoRA adapters beside its frozen weights: what
+ * {@link AdaptedBackend} loads, behind its engine-free {@link AdaptedBackend.Adapted}. The
  * adapters' arrays live in one sub-manager of the model's, closed with it.
  */
-public final class PtAdaptedLM implements CausalLM {
+public final class PtAdaptedLM implements AdaptedBackend.Adapted {
     private final PtCausalLM lm;
     private final LoraLayers layers;
     private final NDManager adapterManager;
@@ -51,20 +51,23 @@ public final class PtAdaptedLM implements CausalLM {
         return new PtAdaptedLM(lm, layers, manager);
     }
 
-    /** Removes every adapter: the model computes the base projections again. Call between passes. */
+    @Override
     public void clearAdapters() {
         layers.clear();
     }
 
-    /** Replaces the active adapters with {@code adapters}, each already checked against the targets. */
+    @Override
     public void setAdapters(List<LoraAdapter> adapters) {
+        for (LoraAdapter a : adapters) {
+            a.checkAgainst(layers.targets()); // all checked before any is replaced
+        }
         layers.clear();
         for (LoraAdapter a : adapters) {
             layers.add(a, adapterManager, DataType.FLOAT32);
         }
     }
 
-    /** PEFT module names that have an active adapter. */
+    @Override
     public Set<String> activeModules() {
         return layers.activeModules();
     }
