@@ -139,7 +139,7 @@ public final class Model implements AutoCloseable {
         }
         // LoadOptions.precision: which folder holds the weights to run (the model's, or its cached export).
         FastPath path = fastPath(folder, options);
-        Path weights = path.prepare(folder, options.exportCacheDir() == null ? ExportCache.atDefaultLocation()
+        Path weights = path.prepare(folder, config, options.exportCacheDir() == null ? ExportCache.atDefaultLocation()
                 : ExportCache.at(options.exportCacheDir()), options.exportProgress());
         String backendName = path.backend();
         // Adapters run on the PyTorch backend (merged or not); AdaptedBackend refuses any other.

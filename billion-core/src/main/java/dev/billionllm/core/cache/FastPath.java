@@ -1,6 +1,7 @@
 package dev.billionllm.core.cache;
 
 import dev.billionllm.core.backend.Backends;
+import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.Precision;
@@ -106,10 +107,18 @@ public record FastPath(String backend, ExportOptions export, String reason) {
      * with a progress bar on {@code progress}, if the cache lacks it).
      */
     public Path prepare(Path folder, ExportCache cache, PrintWriter progress) {
+        return prepare(folder, null, cache, progress);
+    }
+
+    /**
+     * {@link #prepare(Path, ExportCache, PrintWriter)} with the model's config as the caller read
+     * it (a spec may declare the folder's {@code model_type}); null parses config.json.
+     */
+    public Path prepare(Path folder, ModelConfig config, ExportCache cache, PrintWriter progress) {
         if (export == null) {
             return folder;
         }
-        ExportCache.Entry entry = cache.obtain(folder, export, progress);
+        ExportCache.Entry entry = cache.obtain(folder, config, export, progress);
         if (progress != null && entry.built()) {
             progress.println("[export cached at " + entry.folder() + "; `billion cache clear` removes it]");
             progress.flush();

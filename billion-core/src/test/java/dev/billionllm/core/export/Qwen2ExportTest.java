@@ -171,6 +171,16 @@ class Qwen2ExportTest {
             assertThat(maxAbs(prefill(m.lm(), PROMPT), qwenTorch)).as("Model.load(spec) vs qwen2").isZero();
         }
 
+        // Model.load's fast path exports through the declaration as well (not config.json alone).
+        try (dev.billionllm.core.Model m = dev.billionllm.core.Model.load(spec, LoadOptions.builder()
+                .optBackend("onnxruntime").optPrecision(Precision.FP32).optExportCacheDir(dir.resolve("cache"))
+                .optThreads(1).build())) {
+            assertThat(m.backend()).isEqualTo("onnxruntime");
+            assertThat(m.folder()).startsWith(dir.resolve("cache"));
+            assertThat(maxAbs(prefill(m.lm(), PROMPT), reference)).as("cached export of the declared model")
+                    .isLessThanOrEqualTo(TOLERANCE);
+        }
+
         // The export carries the declaration in its config.json, so it loads without the spec.
         Path exported = dir.resolve("renamed-onnx");
         OnnxExporter.export(declared, folder, exported, ExportOptions.builder().setPrecision(Precision.FP32).build());
