@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  */
 final class LoadFlags {
     @Option(names = "--backend", paramLabel = "NAME",
-            description = "pytorch or onnxruntime (default: generate, chat and compare run safetensors models "
+            description = "pytorch or onnxruntime (default: generate, chat, compare and serve run safetensors models "
                     + "through a cached ONNX export at --precision; other commands use pytorch).")
     String backend;
 
@@ -27,7 +27,7 @@ final class LoadFlags {
             description = "AUTO, FP32, INT8 or INT4: runs a safetensors model through an ONNX export at this precision "
                     + "(AUTO: the fastest that keeps quality on this CPU), "
                     + "built once and cached (see billion cache); FP32 without --backend is the exact PyTorch path "
-                    + "(default for generate, chat, compare: INT8).")
+                    + "(default for generate, chat, compare, serve: AUTO, int8 today).")
     Precision precision;
 
     @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu or gpu:N (default: engine default).")
