@@ -2,8 +2,8 @@ package dev.billionllm.bench;
 
 import ai.djl.engine.Engine;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.internal.model.WeightReader;
 
 /**

@@ -1,13 +1,13 @@
 package dev.billionllm.examples.cli;
 
 import dev.billionllm.core.ModelResolver;
+import dev.billionllm.core.adapter.LoraAdapter;
+import dev.billionllm.core.adapter.MergedTensorSource;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.export.Precision;
-import dev.billionllm.core.adapter.LoraAdapter;
-import dev.billionllm.core.adapter.MergedTensorSource;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import java.nio.file.Path;
 import java.util.ArrayList;

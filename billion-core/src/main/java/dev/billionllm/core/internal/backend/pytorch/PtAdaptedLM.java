@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.billionllm.core.adapter.AdaptedBackend;
 import dev.billionllm.core.adapter.LoraAdapter;
+import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.io.safetensors.TensorSource;
@@ -11,7 +12,6 @@ import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
-import dev.billionllm.core.backend.LoadOptions;
 import java.util.List;
 import java.util.Set;
 

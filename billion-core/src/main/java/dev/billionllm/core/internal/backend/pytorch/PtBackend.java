@@ -6,10 +6,10 @@ import dev.billionllm.core.backend.Backend;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ConfigValidation;
 import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.TensorSource;
 import dev.billionllm.core.lm.CausalLM;
-import dev.billionllm.core.internal.model.WeightReader;
 import java.nio.file.Path;
 
 /**

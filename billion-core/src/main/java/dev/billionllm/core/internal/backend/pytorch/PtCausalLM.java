@@ -12,16 +12,16 @@ import dev.billionllm.core.BillionException;
 import dev.billionllm.core.arch.Numerics;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.internal.model.LinearHook;
+import dev.billionllm.core.internal.model.Step;
+import dev.billionllm.core.internal.model.Transformer;
+import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.lm.AbstractKvCache;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
-import dev.billionllm.core.internal.model.LinearHook;
-import dev.billionllm.core.internal.model.Step;
-import dev.billionllm.core.internal.model.Transformer;
-import dev.billionllm.core.internal.model.WeightReader;
 
 /**
  * {@link CausalLM} on DJL's PyTorch engine: fp32 weights in one manager on the chosen device, the
