@@ -104,6 +104,17 @@ class ModelPrecisionTest {
     }
 
     @Test
+    void autoLoadsAnOnnxFolderAsItIs(@TempDir Path tmp) {
+        try (Model m = Model.load(Fixtures.dir("tiny-tinyllama-onnx"), LoadOptions.builder()
+                .optPrecision(Precision.AUTO).optExportCacheDir(tmp.resolve("cache")).build())) {
+            assertThat(m.backend()).isEqualTo("onnxruntime");
+            assertThat(m.folder()).isEqualTo(Fixtures.dir("tiny-tinyllama-onnx"));
+            assertThat(m.precisionReason()).isEmpty();
+        }
+        assertThat(Files.exists(tmp.resolve("cache"))).isFalse();
+    }
+
+    @Test
     void combinationsThatCannotRunAreRefusedNamingTheFix(@TempDir Path tmp) throws IOException {
         Path model = Fixtures.dir("tiny-tinyllama");
         Path cacheDir = tmp.resolve("cache");

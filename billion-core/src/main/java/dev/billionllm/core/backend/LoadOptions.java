@@ -343,8 +343,8 @@ public final class LoadOptions {
          * for safetensors.
          *
          * <p>{@code Model.load} refuses what cannot run, naming the fix: INT8/INT4 with
-         * {@code optBackend("pytorch")}, with adapters, or with {@link #optVariant}; any precision
-         * for a folder that has no safetensors weights.
+         * {@code optBackend("pytorch")}, with adapters, or with {@link #optVariant}; FP32, INT8 or
+         * INT4 for a folder that has no safetensors weights (AUTO loads such a folder as it is).
          */
         public Builder optPrecision(Precision precision) {
             this.precision = precision;
