@@ -84,7 +84,7 @@ public final class BillionCli {
     }
 
     public static void main(String[] args) {
-        CliErrors.haltIfShutdownHangs(5_000);
+        CliShutdown.install(3_000);
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         System.exit(run(System.in, out, err, args));

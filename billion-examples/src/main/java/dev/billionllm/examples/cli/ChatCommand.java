@@ -81,7 +81,7 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 messages.addAll(history);
                 cli.out.print("assistant> ");
-                GenerationResult r = generator.generate(Prompt.chat(messages), config, e -> {
+                GenerationResult r = CliShutdown.generate(generator, Prompt.chat(messages), config, e -> {
                     cli.out.print(e.text());
                     cli.out.flush();
                 });

@@ -45,25 +45,4 @@ final class CliErrors {
         }
         return Secrets.redact(text.strip().replaceAll("\\s*\\R\\s*", " "));
     }
-
-    /**
-     * Makes SIGTERM (and any exit) end the process even when something blocks shutdown: a native
-     * thread pool stuck starting threads, or another library's shutdown hook that never returns.
-     * The hook itself takes no lock; it only starts a daemon timer that halts the JVM after {@code
-     * graceMillis}.
-     */
-    static void haltIfShutdownHangs(long graceMillis) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            Thread timer = new Thread(() -> {
-                try {
-                    Thread.sleep(graceMillis);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                Runtime.getRuntime().halt(143); // 128 + SIGTERM, as if the signal had killed it
-            }, "billion-shutdown-timer");
-            timer.setDaemon(true);
-            timer.start();
-        }, "billion-shutdown-guard"));
-    }
 }

@@ -54,7 +54,8 @@ final class CompareCommand implements Callable<Integer> {
                 for (Model m : loaded) {
                     Prompt p = chat ? Prompt.chat(List.of(dev.billionllm.core.chat.ChatMessage.user(prompt)))
                             : Prompt.text(prompt);
-                    GenerationResult r = m.generator().generate(p, sampling.apply(m.defaultGenerationConfig()));
+                    GenerationResult r = CliShutdown.generate(m.generator(), p, sampling.apply(m.defaultGenerationConfig()),
+                            dev.billionllm.core.generate.TokenListener.NONE);
                     String stats = String.format(Locale.ROOT, "ttft %d ms, %.1f tok/s, %d tokens, %s",
                             r.timings().timeToFirstToken().toMillis(), r.timings().decodeTokensPerSecond(),
                             r.tokenIds().size(), r.finishReason().name().toLowerCase(Locale.ROOT));

@@ -41,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
             GenerationConfig greedy = m.defaultGenerationConfig().toBuilder()
                     .optTemperature(0).optMaxNewTokens(24).build();
             cli.out.print("greedy:  " + prompt + " -> ");
-            GenerationResult r = m.generator().generate(Prompt.text(prompt), greedy, e -> {
+            GenerationResult r = CliShutdown.generate(m.generator(), Prompt.text(prompt), greedy, e -> {
                 cli.out.print(e.text());
                 cli.out.flush();
             });
@@ -51,8 +51,8 @@ final class DemoCommand implements Callable<Integer> {
                     r.timings().prefillTokensPerSecond(), r.timings().decodeTokensPerSecond());
             List<ChatMessage> chat = List.of(ChatMessage.user("hello, who are you?"));
             cli.out.println("chat:    user: hello, who are you?");
-            GenerationResult answer = m.generator().generate(Prompt.chat(chat),
-                    greedy.toBuilder().optMaxNewTokens(12).build());
+            GenerationResult answer = CliShutdown.generate(m.generator(), Prompt.chat(chat),
+                    greedy.toBuilder().optMaxNewTokens(12).build(), dev.billionllm.core.generate.TokenListener.NONE);
             cli.out.println("         assistant: " + answer.text().strip() + "  [" + answer.finishReason()
                     .name().toLowerCase(Locale.ROOT) + "]");
             return 0;

@@ -73,9 +73,9 @@ final class GenerateCommand implements Callable<Integer> {
                 cli.out.print(e.text());
                 cli.out.flush();
             };
-            GenerationResult r = generator.generate(Prompt.ids(promptIds), config, listener);
+            GenerationResult r = CliShutdown.generate(generator, Prompt.ids(promptIds), config, listener);
             GenerationResult plain = drafting.enabled() && comparePlain
-                    ? m.generator().generate(Prompt.ids(promptIds), config) : null;
+                    ? CliShutdown.generate(m.generator(), Prompt.ids(promptIds), config, TokenListener.NONE) : null;
             if (json) {
                 JsonObject o = toJson(m, promptIds, r);
                 if (drafting.enabled()) {

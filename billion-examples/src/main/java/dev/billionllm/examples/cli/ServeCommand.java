@@ -75,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
         List<Model> loaded = new ArrayList<>();
         Model[] draft = new Model[1]; // one draft model shared by every served target
         BillionServer server = null;
-        Thread hook = null;
+        CliShutdown.Work work = null;
         try {
             BillionServer.Builder builder = BillionServer.builder()
                     .optHost(host)
@@ -104,8 +104,9 @@ final class ServeCommand implements Callable<Integer> {
             }
             server = builder.build();
             BillionServer running = server;
-            hook = new Thread(running::close, "billion-serve-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
+            // On SIGTERM/Ctrl-C, CliShutdown closes the server (running requests get the grace), then
+            // waits for this thread to close the models before the JVM and ONNX Runtime tear down.
+            work = CliShutdown.begin(running::close);
             cli.err.println("[serve] listening on " + server.uri() + " (stop with Ctrl-C or SIGTERM)");
             cli.err.flush();
             try {
@@ -120,16 +121,12 @@ final class ServeCommand implements Callable<Integer> {
             if (server != null) {
                 server.close();
             }
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is what stopped us
-                }
-            }
             loaded.forEach(Model::close);
             if (draft[0] != null) {
                 draft[0].close();
+            }
+            if (work != null) {
+                work.close();
             }
         }
     }

@@ -6,6 +6,7 @@ import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.generate.DecodingStrategy;
 import dev.billionllm.core.generate.GenerationConfig;
 import dev.billionllm.core.generate.GenerationResult;
+import dev.billionllm.core.generate.TokenListener;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.generate.Prompt;
 import dev.billionllm.speculative.SpeculativeDecoding;
@@ -115,7 +116,7 @@ final class SpeculativeCommand implements Callable<Integer> {
             List<Generator> generators = new ArrayList<>();
             for (DecodingStrategy strategy : strategies) {
                 Generator g = plain.toBuilder().optDecodingStrategy(strategy).build();
-                g.generate(Prompt.text(texts.get(0)), config); // warm-up: JIT, native allocations
+                CliShutdown.generate(g, Prompt.text(texts.get(0)), config, TokenListener.NONE); // warm-up: JIT, native allocations
                 generators.add(g);
             }
             // strategies take turns on each prompt, so that a busy machine or a JIT still warming up
@@ -129,7 +130,7 @@ final class SpeculativeCommand implements Callable<Integer> {
                     List<Integer> reference = null;
                     for (int s = 0; s < generators.size(); s++) {
                         long t0 = System.nanoTime();
-                        GenerationResult r = generators.get(s).generate(Prompt.text(text), config);
+                        GenerationResult r = CliShutdown.generate(generators.get(s), Prompt.text(text), config, TokenListener.NONE);
                         long[] sum = totals[s];
                         sum[1] += System.nanoTime() - t0;
                         sum[0] += r.tokenIds().size();

@@ -135,7 +135,7 @@ class CliHardeningTest {
         // Enough work to be running when the signal comes: the whole context, at the most threads allowed.
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 // --backend pytorch: the child has no test cache dir, so the default int8 path would export into
-                // the user's ~/.cache; and ONNX Runtime mid-run at JVM exit is a separate issue (see #19 report).
+                // the user's ~/.cache (sigtermMidOnnxRunExitsCleanly covers the ONNX path).
                 BillionCli.class.getName(), "generate", "-m", BillionCliTest.model("tiny-tinyllama"), "--backend",
                 "pytorch", "-p", "the cat", "-n", "100000", "--threads", String.valueOf(NumericOptions.maxThreads()))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("out.txt").toFile());
@@ -149,5 +149,38 @@ class CliHardeningTest {
             p.destroyForcibly();
         }
         assertThat(new File(tmp.resolve("out.txt").toString())).exists();
+    }
+
+    @Test
+    void sigtermMidOnnxRunExitsCleanly() throws Exception {
+        // ONNX Runtime's own shutdown hook releases its environment; before the CLI handled the signal
+        // itself, a session.run in flight then crashed the JVM (exit 134 and an hs_err file).
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path out = tmp.resolve("out.txt");
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Dbillion.cache.dir=" + tmp.resolve("cache"), "-cp",
+                System.getProperty("java.class.path"), BillionCli.class.getName(), "generate", "-m",
+                BillionCliTest.model("tiny-tinyllama"), "--precision", "int8", "-p", "the cat", "-n", "2000")
+                .directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(tmp.resolve("err.txt").toFile());
+        pb.environment().put("DJL_OFFLINE", "true");
+        Process p = pb.start();
+        try {
+            // Signal once tokens stream to stdout (the export's progress goes to stderr): session.run is
+            // being called in a loop.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (p.isAlive() && Files.size(out) < 200 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(p.isAlive()).as("still generating when signalled: %s", Files.readString(out)).isTrue();
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        String text = Files.readString(out) + Files.readString(tmp.resolve("err.txt"));
+        assertThat(text).doesNotContain("A fatal error has been detected");
+        assertThat(p.exitValue()).as("exit status of SIGTERM, not a crash: %s", text).isEqualTo(143);
+        try (var files = Files.list(tmp)) {
+            assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("hs_err"));
+        }
     }
 }
