@@ -2,9 +2,9 @@ package dev.billionllm.bench;
 
 import ai.djl.engine.Engine;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
-import dev.billionllm.core.model.WeightReader;
+import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
+import dev.billionllm.core.internal.model.WeightReader;
 
 /**
  * Full-size models with random weights on the PyTorch backend, so that speed and memory can be

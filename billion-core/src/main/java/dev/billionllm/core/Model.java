@@ -4,11 +4,14 @@ import dev.billionllm.core.adapter.AdaptedBackend;
 import dev.billionllm.core.backend.Backend;
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.cache.ExportCache;
+import dev.billionllm.core.cache.FastPath;
 import dev.billionllm.core.chat.ChatTemplate;
 import dev.billionllm.core.chat.ChatTemplates;
 import dev.billionllm.core.config.GenerationConfigParser;
 import dev.billionllm.core.config.GenerationDefaults;
 import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.export.Precision;
 import dev.billionllm.core.generate.GenerationConfig;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.lm.CausalLM;
@@ -35,6 +38,9 @@ import java.util.stream.Collectors;
  * Model.load("TinyLlama/TinyLlama-1.1B-Chat-v1.0");     // a Hub repo id in the Hugging Face cache
  * Model.load(Path.of("models/my-llama"));                // a folder with config.json
  * Model.load("tinyllama", LoadOptions.builder().optBackend("onnxruntime").optVariant("int8").build());
+ * // safetensors weights through a cached ONNX export at the precision that suits this CPU (int8):
+ * Model fast = Model.load("tinyllama", LoadOptions.builder().optPrecision(Precision.AUTO).build());
+ * fast.precisionReason().ifPresent(System.err::println);
  * }</pre>
  *
  * <p>Loading never goes online: names are turned into folders by {@link ModelResolver}, and a
@@ -54,9 +60,10 @@ public final class Model implements AutoCloseable {
     private final ChatTemplate chatTemplate;
     private final CausalLM lm;
     private final Duration loadTime;
+    private final String precisionReason;
 
     private Model(Path folder, String backendName, ModelConfig config, GenerationDefaults defaults,
-            Tokenizer tokenizer, ChatTemplate chatTemplate, CausalLM lm, Duration loadTime) {
+            Tokenizer tokenizer, ChatTemplate chatTemplate, CausalLM lm, Duration loadTime, String precisionReason) {
         this.folder = folder;
         this.backendName = backendName;
         this.config = config;
@@ -65,6 +72,7 @@ public final class Model implements AutoCloseable {
         this.chatTemplate = chatTemplate;
         this.lm = lm;
         this.loadTime = loadTime;
+        this.precisionReason = precisionReason;
     }
 
     /**
@@ -129,22 +137,58 @@ public final class Model implements AutoCloseable {
         if (spec.isPresent()) {
             defaults = defaults.orElse(spec.get().generationDefaults());
         }
+        // LoadOptions.precision: which folder holds the weights to run (the model's, or its cached export).
+        FastPath path = fastPath(folder, options);
+        Path weights = path.prepare(folder, config, options.exportCacheDir() == null ? ExportCache.atDefaultLocation()
+                : ExportCache.at(options.exportCacheDir()), options.exportProgress());
+        String backendName = path.backend();
         // Adapters run on the PyTorch backend (merged or not); AdaptedBackend refuses any other.
-        Backend chosen = options.adapters().isEmpty() ? chooseBackend(folder, options.backend())
-                : AdaptedBackend.of(options.backend(), options.adapters(), options.mergeAdapters());
+        Backend chosen = options.adapters().isEmpty() ? chooseBackend(weights, backendName)
+                : AdaptedBackend.of(backendName, options.adapters(), options.mergeAdapters());
         chosen.checkOptions(options.backendOptions());
+        // Tokenizer, chat template and generation defaults come from the model's own folder (an
+        // export carries copies of them).
         HfTokenizer tokenizer = HfTokenizer.load(folder);
         try {
             ChatTemplate template = ChatTemplates.load(folder, tokenizer);
             LoadOptions effective = options.usableVocabSize() > 0 ? options : options.toBuilder()
                     .optUsableVocabSize(Math.min(tokenizer.vocabSize(), config.vocabSize())).build();
-            CausalLM lm = chosen.load(folder, config, effective);
-            return new Model(folder, chosen.name(), config, defaults, tokenizer, template, lm,
-                    Duration.ofNanos(System.nanoTime() - start));
+            CausalLM lm = chosen.load(weights, config, effective);
+            return new Model(weights, chosen.name(), config, defaults, tokenizer, template, lm,
+                    Duration.ofNanos(System.nanoTime() - start), path.reason());
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
         }
+    }
+
+    /**
+     * How {@link LoadOptions#precision()} runs {@code folder}: as it is when none is set, else
+     * {@link FastPath}'s choice (which refuses PyTorch below fp32 and a precision for a folder
+     * without safetensors weights); adapters and file variants are checked here.
+     */
+    private static FastPath fastPath(Path folder, LoadOptions options) {
+        Precision precision = options.precision();
+        if (precision == null) {
+            return new FastPath(options.backend(), null, null);
+        }
+        if (!options.adapters().isEmpty()) {
+            if (precision == Precision.INT8 || precision == Precision.INT4) {
+                throw new IllegalArgumentException("precision " + precision + " cannot run LoRA adapters: they run on "
+                        + "the PyTorch backend at fp32 (use Precision.AUTO or FP32), or export a merged model first "
+                        + "(billion export --adapter DIR -m MODEL --precision int8 -o OUT) and load that");
+            }
+            return new FastPath(options.backend() == null ? "pytorch" : options.backend(), null,
+                    precision == Precision.AUTO
+                    ? "fp32 PyTorch: LoRA adapters run unmerged on the PyTorch backend" : null);
+        }
+        FastPath path = FastPath.choose(folder, options.backend(), precision == Precision.AUTO ? null : precision);
+        if (path.exports() && options.variant() != null) {
+            throw new IllegalArgumentException("variant \"" + options.variant() + "\" picks a file of an ONNX folder; "
+                    + "with precision " + precision + " the export's file is chosen by the precision (drop one of "
+                    + "optVariant, optPrecision)");
+        }
+        return path;
     }
 
     private static Backend chooseBackend(Path folder, String name) {
@@ -190,8 +234,21 @@ public final class Model implements AutoCloseable {
         return GenerationConfig.fromDefaults(generationDefaults);
     }
 
+    /**
+     * The folder the weights were loaded from: the model's own, or with
+     * {@link LoadOptions#precision()} its export in the export cache.
+     */
     public Path folder() {
         return folder;
+    }
+
+    /**
+     * Why the model runs at the precision it does, when {@link LoadOptions#precision()} was
+     * {@link Precision#AUTO} or an export was chosen (e.g. {@code "int8 ONNX export (default: int8
+     * keeps quality ...)"}); empty when the caller chose everything.
+     */
+    public Optional<String> precisionReason() {
+        return Optional.ofNullable(precisionReason);
     }
 
     /** Name of the backend the weights are on. */

@@ -39,11 +39,11 @@ class OnnxSpeculativeTest {
     @BeforeAll
     static void export() {
         Path src = Fixtures.dir("small-llama-pair/small-llama-target");
-        OnnxExporter.export(src, exports.resolve("fused"), ExportOptions.defaults());
-        OnnxExporter.export(src, exports.resolve("standard"), ExportOptions.defaults().withFusedAttention(false));
-        OnnxExporter.export(src, exports.resolve("int8"), ExportOptions.defaults().withPrecision(Precision.INT8));
+        OnnxExporter.export(src, exports.resolve("fused"), ExportOptions.builder().setPrecision(Precision.FP32).build());
+        OnnxExporter.export(src, exports.resolve("standard"), ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(false).build());
+        OnnxExporter.export(src, exports.resolve("int8"), ExportOptions.builder().setPrecision(Precision.INT8).build());
         OnnxExporter.export(src, exports.resolve("int4"),
-                ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(32));
+                ExportOptions.builder().setPrecision(Precision.INT4).optBlockSize(32).build());
         LoadOptions options = LoadOptions.builder().optDevice("cpu").optThreads(1).build();
         pytorchTarget = Model.load(src, options.toBuilder().optBackend("pytorch").build());
         draft = Model.load(Fixtures.dir("small-llama-pair/small-llama-draft"), options.toBuilder().optBackend("pytorch").build());

@@ -2,8 +2,6 @@ package dev.billionllm.bench.export;
 
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.backend.onnx.OnnxBackend;
-import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.Activation;
 import dev.billionllm.core.config.Family;
 import dev.billionllm.core.config.MlpKind;
@@ -14,11 +12,13 @@ import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.export.Precision;
+import dev.billionllm.core.internal.backend.onnx.OnnxBackend;
+import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
+import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
-import dev.billionllm.core.model.WeightReader;
 import dev.billionllm.core.platform.CpuFeatures;
 import dev.billionllm.core.platform.ProcessMemory;
 import java.io.IOException;
@@ -65,7 +65,7 @@ public final class OnnxExportBench {
         int runs = 2;
         boolean keep = false;
         boolean reuse = false;
-        ExportOptions defaults = ExportOptions.defaults();
+        ExportOptions defaults = ExportOptions.builder().setPrecision(Precision.FP32).build();
         boolean fusedRotary = defaults.fusedRotary();
         boolean fusedAttention = defaults.fusedAttention();
         boolean skipNorm = defaults.skipNorm();
@@ -113,9 +113,9 @@ public final class OnnxExportBench {
             long t0 = System.nanoTime();
             if (!reuse || !Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
                 OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
-                        defaults.withPrecision(precision).withBlockSize(blockSize)
-                                .withFusedRotary(fusedRotary).withFusedAttention(fusedAttention).withSkipNorm(skipNorm)
-                                .withInt8Encoding(int8Encoding));
+                        defaults.toBuilder().setPrecision(precision).optBlockSize(blockSize)
+                                .optFusedRotary(fusedRotary).optFusedAttention(fusedAttention).optSkipNorm(skipNorm)
+                                .optInt8Encoding(int8Encoding).build());
             }
             double exportS = (System.nanoTime() - t0) / 1e9;
             long disk = Files.size(dst.resolve(OnnxExporter.DATA_FILE)) + Files.size(dst.resolve(OnnxExporter.MODEL_FILE));

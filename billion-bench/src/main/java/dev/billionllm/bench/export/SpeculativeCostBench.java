@@ -2,17 +2,17 @@ package dev.billionllm.bench.export;
 
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.export.Precision;
+import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
+import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
-import dev.billionllm.core.model.WeightReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,7 +163,7 @@ public final class SpeculativeCostBench {
         Path dst = work.resolve(kind + "-l" + config.numHiddenLayers());
         if (!Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
             OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
-                    ExportOptions.defaults().withPrecision(precision));
+                    ExportOptions.builder().setPrecision(precision).build());
         }
         return Backends.get("onnxruntime").load(dst, config, options);
     }

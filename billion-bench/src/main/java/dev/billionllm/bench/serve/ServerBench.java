@@ -4,7 +4,6 @@ import dev.billionllm.bench.export.OnnxExportBench;
 import dev.billionllm.bench.export.RandomLlamaWeights;
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.chat.ChatTemplates;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.export.ExportOptions;
@@ -14,8 +13,9 @@ import dev.billionllm.core.generate.GenerationConfig;
 import dev.billionllm.core.generate.GenerationResult;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.generate.Prompt;
+import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
+import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.lm.CausalLM;
-import dev.billionllm.core.model.WeightReader;
 import dev.billionllm.core.tokenize.HfTokenizer;
 import dev.billionllm.server.BillionServer;
 import java.io.BufferedReader;
@@ -110,7 +110,7 @@ public final class ServerBench {
         Path dst = work.resolve(backend + "-l" + config.numHiddenLayers());
         if (!Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
             OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
-                    ExportOptions.defaults().withPrecision(precision));
+                    ExportOptions.builder().setPrecision(precision).build());
         }
         return Backends.get("onnxruntime").load(dst, config, options);
     }

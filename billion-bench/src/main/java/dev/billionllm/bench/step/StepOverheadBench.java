@@ -15,7 +15,6 @@ import dev.billionllm.bench.export.OrtStepProfile;
 import dev.billionllm.bench.speed.Environment;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.backend.onnx.OnnxBackend;
 import dev.billionllm.core.cache.ExportCache;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Precision;
@@ -25,6 +24,7 @@ import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.generate.Prompt;
 import dev.billionllm.core.generate.Sampler;
 import dev.billionllm.core.generate.Samplers;
+import dev.billionllm.core.internal.backend.onnx.OnnxBackend;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.LogitsMode;
@@ -112,7 +112,7 @@ public final class StepOverheadBench {
             if (backend.startsWith("onnx-")) {
                 Precision p = Precision.valueOf(backend.substring(5).toUpperCase(Locale.ROOT));
                 toLoad = ExportCache.atDefaultLocation()
-                        .obtain(folder, ExportOptions.defaults().withPrecision(p), null).folder();
+                        .obtain(folder, ExportOptions.builder().setPrecision(p).build(), null).folder();
                 engineName = "onnxruntime";
             }
             LoadOptions.Builder options = LoadOptions.builder().optThreads(threads).optBackend(engineName);

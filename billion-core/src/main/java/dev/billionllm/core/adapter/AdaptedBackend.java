@@ -1,22 +1,17 @@
 package dev.billionllm.core.adapter;
 
-import ai.djl.ndarray.NDManager;
 import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.backend.Backend;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.backend.pytorch.PtBackend;
-import dev.billionllm.core.backend.pytorch.LoraLayers;
-import dev.billionllm.core.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.internal.backend.pytorch.LoraLayers;
+import dev.billionllm.core.internal.backend.pytorch.PtAdaptedLM;
+import dev.billionllm.core.internal.backend.pytorch.PtBackend;
+import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
+import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.TensorSource;
-import dev.billionllm.core.lm.CacheRow;
 import dev.billionllm.core.lm.CausalLM;
-import dev.billionllm.core.lm.KvCache;
-import dev.billionllm.core.lm.Logits;
-import dev.billionllm.core.lm.LogitsMode;
-import dev.billionllm.core.lm.TokenBatch;
-import dev.billionllm.core.model.WeightReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,98 +94,27 @@ public final class AdaptedBackend implements Backend {
         for (LoraAdapter a : adapters) {
             a.checkAgainst(layers.targets()); // fail before reading the base weights
         }
-        PtCausalLM lm;
         try (TensorSource weights = Safetensors.open(folder)) {
-            lm = PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options, layers);
+            return PtAdaptedLM.load(config, weights, folder.toString(), options, layers, adapters);
         }
-        NDManager manager = lm.newSubManager();
-        try {
-            for (LoraAdapter a : adapters) {
-                layers.add(a, manager, ai.djl.ndarray.types.DataType.FLOAT32);
-            }
-        } catch (RuntimeException e) {
-            manager.close();
-            lm.close();
-            throw e;
-        }
-        return new Adapted(lm, layers, manager);
     }
 
-    /** A model with unmerged adapters; closing it frees the adapters and the base weights. */
-    public static final class Adapted implements CausalLM {
-        private final PtCausalLM lm;
-        private final LoraLayers layers;
-        private final NDManager adapterManager;
-
-        Adapted(PtCausalLM lm, LoraLayers layers, NDManager adapterManager) {
-            this.lm = lm;
-            this.layers = layers;
-            this.adapterManager = adapterManager;
-        }
-
+    /**
+     * A model with unmerged adapters; closing it frees the adapters and the base weights. The
+     * PyTorch backend implements it (internal), so no engine type shows here.
+     */
+    public interface Adapted extends CausalLM {
         /** Removes every adapter: the model computes the base projections again. Call between passes. */
-        public void clearAdapters() {
-            layers.clear();
-        }
+        void clearAdapters();
 
         /**
          * Replaces the active adapters with {@code adapters} (none: the base model). Call between passes.
          *
          * @throws dev.billionllm.core.WeightLoadException if one does not fit this model (the old ones stay)
          */
-        public void setAdapters(List<LoraAdapter> adapters) {
-            for (LoraAdapter a : adapters) {
-                a.checkAgainst(layers.targets());
-            }
-            layers.clear();
-            for (LoraAdapter a : adapters) {
-                layers.add(a, adapterManager, ai.djl.ndarray.types.DataType.FLOAT32);
-            }
-        }
+        void setAdapters(List<LoraAdapter> adapters);
 
         /** PEFT module names that have an active adapter. */
-        public java.util.Set<String> activeModules() {
-            return layers.activeModules();
-        }
-
-        @Override
-        public ModelConfig config() {
-            return lm.config();
-        }
-
-        @Override
-        public int usableVocabSize() {
-            return lm.usableVocabSize();
-        }
-
-        @Override
-        public KvCache newCache(int batchSize, int capacity) {
-            return lm.newCache(batchSize, capacity);
-        }
-
-        @Override
-        public Logits forward(TokenBatch batch, KvCache cache, LogitsMode mode) {
-            return lm.forward(batch, cache, mode);
-        }
-
-        @Override
-        public boolean canStackRows() {
-            return lm.canStackRows();
-        }
-
-        @Override
-        public KvCache stackRows(List<CacheRow> rows, int capacity) {
-            return lm.stackRows(rows, capacity);
-        }
-
-        @Override
-        public void close() {
-            try {
-                layers.close();
-                adapterManager.close();
-            } finally {
-                lm.close();
-            }
-        }
+        java.util.Set<String> activeModules();
     }
 }

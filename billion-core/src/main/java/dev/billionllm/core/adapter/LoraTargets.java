@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Every linear module of a model that LoRA can adapt, under its Hugging Face module name, and where
  * it lives in this library's projections. The PyTorch backend fuses q/k/v and gate/up into one
- * matrix per layer ({@link dev.billionllm.core.model.LinearHook} roles); a module is a row range of
+ * matrix per layer ({@link dev.billionllm.core.internal.model.LinearHook} roles); a module is a row range of
  * such a projection, so a delta on {@code q_proj} touches exactly the q rows.
  *
  * <pre>{@code
@@ -27,7 +27,7 @@ public final class LoraTargets {
      *
      * @param name PEFT module name, e.g. {@code model.layers.0.self_attn.q_proj}; its weight is {@code name + ".weight"}
      * @param layer decoder layer index
-     * @param role the {@link dev.billionllm.core.model.LinearHook} role of the projection holding it
+     * @param role the {@link dev.billionllm.core.internal.model.LinearHook} role of the projection holding it
      * @param offset first output row of the module inside that projection
      * @param outFeatures output rows
      * @param inFeatures input features

@@ -1,5 +1,7 @@
 package dev.billionllm.core.backend;
 
+import dev.billionllm.core.export.Precision;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,6 +25,9 @@ import java.util.regex.Pattern;
  *         .optBackendOption("spinning", "false")
  *         .build();
  * try (Model model = Model.load("tinyllama", options)) { ... }
+ *
+ * // A safetensors model through its int8 ONNX export, built on first use and cached:
+ * Model.load("tinyllama", LoadOptions.builder().optPrecision(Precision.AUTO).build());
  * }</pre>
  */
 public final class LoadOptions {
@@ -38,6 +43,9 @@ public final class LoadOptions {
     private final int usableVocabSize;
     private final List<Path> adapters;
     private final boolean mergeAdapters;
+    private final Precision precision;
+    private final Path exportCacheDir;
+    private final PrintWriter exportProgress;
 
     private LoadOptions(Builder b) {
         backend = b.backend;
@@ -49,9 +57,11 @@ public final class LoadOptions {
         usableVocabSize = b.usableVocabSize;
         adapters = List.copyOf(b.adapters);
         mergeAdapters = b.mergeAdapters;
+        precision = b.precision;
+        exportCacheDir = b.exportCacheDir;
+        exportProgress = b.exportProgress;
     }
 
-    /** Every option at its default. */
     /** More intra-op threads than this many per available processor only adds contention. */
     public static final int THREADS_PER_PROCESSOR = 4;
 
@@ -60,6 +70,7 @@ public final class LoadOptions {
         return THREADS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors();
     }
 
+    /** Every option at its default. */
     public static LoadOptions defaults() {
         return builder().build();
     }
@@ -81,6 +92,9 @@ public final class LoadOptions {
         b.usableVocabSize = usableVocabSize;
         b.adapters.addAll(adapters);
         b.mergeAdapters = mergeAdapters;
+        b.precision = precision;
+        b.exportCacheDir = exportCacheDir;
+        b.exportProgress = exportProgress;
         return b;
     }
 
@@ -129,6 +143,24 @@ public final class LoadOptions {
         return mergeAdapters;
     }
 
+    /**
+     * The precision a safetensors model runs at, or null to load the folder as it is (the
+     * default: PyTorch fp32 for safetensors).
+     */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Root of the export cache, or null for {@code ExportCache.atDefaultLocation()}. */
+    public Path exportCacheDir() {
+        return exportCacheDir;
+    }
+
+    /** Where the progress of an export being built is drawn, or null for nowhere. */
+    public PrintWriter exportProgress() {
+        return exportProgress;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof LoadOptions)) {
@@ -138,13 +170,14 @@ public final class LoadOptions {
         return threads == l.threads && usableVocabSize == l.usableVocabSize && Objects.equals(backend, l.backend)
                 && Objects.equals(device, l.device) && Objects.equals(variant, l.variant)
                 && backendOptions.equals(l.backendOptions) && Objects.equals(hubCacheDir, l.hubCacheDir)
-                && adapters.equals(l.adapters) && mergeAdapters == l.mergeAdapters;
+                && adapters.equals(l.adapters) && mergeAdapters == l.mergeAdapters && precision == l.precision
+                && Objects.equals(exportCacheDir, l.exportCacheDir) && exportProgress == l.exportProgress;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(backend, device, threads, variant, backendOptions, hubCacheDir, usableVocabSize, adapters,
-                mergeAdapters);
+                mergeAdapters, precision, exportCacheDir, System.identityHashCode(exportProgress));
     }
 
     @Override
@@ -153,7 +186,9 @@ public final class LoadOptions {
                 + (device == null ? "default" : device) + ", threads=" + threads + ", variant=" + variant
                 + ", backendOptions=" + backendOptions + (hubCacheDir == null ? "" : ", hubCacheDir=" + hubCacheDir)
                 + (usableVocabSize == 0 ? "" : ", usableVocabSize=" + usableVocabSize)
-                + (adapters.isEmpty() ? "" : ", adapters=" + adapters + (mergeAdapters ? " merged" : "")) + "}";
+                + (adapters.isEmpty() ? "" : ", adapters=" + adapters + (mergeAdapters ? " merged" : ""))
+                + (precision == null ? "" : ", precision=" + precision)
+                + (exportCacheDir == null ? "" : ", exportCacheDir=" + exportCacheDir) + "}";
     }
 
     /**
@@ -171,6 +206,9 @@ public final class LoadOptions {
         private int usableVocabSize;
         private final List<Path> adapters = new ArrayList<>();
         private boolean mergeAdapters;
+        private Precision precision;
+        private Path exportCacheDir;
+        private PrintWriter exportProgress;
 
         private Builder() {}
 
@@ -290,6 +328,45 @@ public final class LoadOptions {
          */
         public Builder optMergeAdapters(boolean merge) {
             this.mergeAdapters = merge;
+            return this;
+        }
+
+        /**
+         * Runs a safetensors model at this precision: {@link Precision#AUTO} the one that keeps
+         * quality and is fastest on this CPU (today an int8 ONNX export; {@code Model.precisionReason()}
+         * says why), {@link Precision#INT8} or {@link Precision#INT4} an ONNX export at that
+         * precision, {@link Precision#FP32} the exact PyTorch model (or, with
+         * {@code optBackend("onnxruntime")}, an fp32 export). An export is built once with the
+         * project's exporter into the export cache ({@link #optExportCacheDir}), keyed by the
+         * model and the export options, and reused by every later load and process. AUTO with
+         * adapters runs them on PyTorch fp32. Default null: load the folder as it is, PyTorch fp32
+         * for safetensors.
+         *
+         * <p>{@code Model.load} refuses what cannot run, naming the fix: INT8/INT4 with
+         * {@code optBackend("pytorch")}, with adapters, or with {@link #optVariant}; FP32, INT8 or
+         * INT4 for a folder that has no safetensors weights (AUTO loads such a folder as it is).
+         */
+        public Builder optPrecision(Precision precision) {
+            this.precision = precision;
+            return this;
+        }
+
+        /**
+         * Root of the export cache used by {@link #optPrecision}. Default null: the
+         * {@code billion.cache.dir} system property, else {@code BILLION_CACHE_DIR}, else
+         * {@code ~/.cache/billion-llm/exports} (what {@code billion cache} manages).
+         */
+        public Builder optExportCacheDir(Path exportCacheDir) {
+            this.exportCacheDir = exportCacheDir;
+            return this;
+        }
+
+        /**
+         * Where a progress bar is drawn while {@link #optPrecision} builds an export (once per
+         * model and options). Default null: no output.
+         */
+        public Builder optExportProgress(PrintWriter progress) {
+            this.exportProgress = progress;
             return this;
         }
 

@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * ExportCache cache = ExportCache.atDefaultLocation();
- * Path onnx = cache.obtain(Path.of("models/tinyllama"), ExportOptions.defaults().withPrecision(Precision.INT8),
+ * Path onnx = cache.obtain(Path.of("models/tinyllama"), ExportOptions.builder().setPrecision(Precision.INT8).build(),
  *         progressWriter).folder();
  * try (Model m = Model.load(onnx, LoadOptions.builder().optBackend("onnxruntime").build())) { ... }
  * }</pre>
@@ -95,6 +95,17 @@ public final class ExportCache {
      * @throws dev.billionllm.core.UnsupportedModelException if the exporter cannot build this model
      */
     public Entry obtain(Path modelFolder, ExportOptions options, PrintWriter progress) {
+        return obtain(modelFolder, null, options, progress);
+    }
+
+    /**
+     * {@link #obtain(Path, ExportOptions, PrintWriter)} for a model whose config was read another
+     * way than {@code ModelConfigParser.parse(modelFolder)}: through a spec that declares its
+     * {@code model_type} as a built-in family.
+     *
+     * @param config the model's config, or null to parse the folder's config.json
+     */
+    public Entry obtain(Path modelFolder, ModelConfig config, ExportOptions options, PrintWriter progress) {
         ModelIdentity identity = ModelIdentity.of(modelFolder);
         String optionsKey = optionsKey(options);
         Path modelDir = root.resolve(identity.key());
@@ -112,7 +123,7 @@ public final class ExportCache {
             writeSource(modelDir, identity);
             Path tmp = modelDir.resolve(TMP_PREFIX + optionsKey + "-" + ProcessHandle.current().pid());
             try {
-                build(modelFolder, tmp, options, progress);
+                build(modelFolder, config, tmp, options, progress);
                 deleteTree(target); // an incomplete folder from an older layout
                 move(tmp, target);
             } finally {
@@ -213,10 +224,10 @@ public final class ExportCache {
                 && Files.isRegularFile(exportDir.resolve(OnnxExporter.MODEL_FILE));
     }
 
-    private static void build(Path modelFolder, Path tmp, ExportOptions options, PrintWriter progress)
-            throws IOException {
+    private static void build(Path modelFolder, ModelConfig declared, Path tmp, ExportOptions options,
+            PrintWriter progress) throws IOException {
         Files.createDirectories(tmp);
-        ModelConfig config = ModelConfigParser.parse(modelFolder);
+        ModelConfig config = declared != null ? declared : ModelConfigParser.parse(modelFolder);
         try (TensorSource weights = Safetensors.open(modelFolder);
                 ExportProgress bar = ExportProgress.start(progress, weights,
                         "export " + lower(options.precision()) + " " + modelFolder.getFileName())) {

@@ -1,9 +1,11 @@
 package dev.billionllm.core.cache;
 
 import dev.billionllm.core.backend.Backends;
+import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.Precision;
+import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.platform.CpuFeatures;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -16,8 +18,10 @@ import java.util.Locale;
  * <pre>{@code
  * FastPath path = FastPath.choose(folder, null, null);      // safetensors: int8 export by default
  * Path toLoad = path.prepare(folder, ExportCache.atDefaultLocation(), err);
- * Model m = Model.load(toLoad, LoadOptions.builder().optBackend(path.backend()).build());
  * }</pre>
+ * Model.load does this when asked ({@code LoadOptions.builder().optPrecision(Precision.AUTO)}),
+ * which is how the command line and library users get it; call it directly only to ask what
+ * would be chosen.
  *
  * <p>Default precision: <b>int8</b> on every CPU class. It is the one choice that keeps quality
  * (small-llama-target, docs/export.md: mean KL 0.0035 from fp32, argmax agrees 98.1%; int4
@@ -46,16 +50,21 @@ public record FastPath(String backend, ExportOptions export, String reason) {
      * Picks how to run {@code folder}.
      *
      * @param backend the backend the user named, or null
-     * @param precision the precision the user named, or null for {@link #DEFAULT_PRECISION}
+     * @param precision the precision the user named, or null or {@link Precision#AUTO} for
+     *     {@link #DEFAULT_PRECISION}
      * @throws IllegalArgumentException for a combination that cannot run (PyTorch at int8, a
      *     precision for a folder without safetensors weights)
      */
     public static FastPath choose(Path folder, String backend, Precision precision) {
-        boolean safetensors = Backends.get("pytorch").canLoad(folder);
+        // Not PyTorch's canLoad: exporting needs no engine, so an ONNX-only class path can use it.
+        boolean safetensors = Safetensors.present(folder);
+        if (precision == Precision.AUTO) {
+            precision = null;
+        }
         String named = backend == null ? null : backend.trim().toLowerCase(Locale.ROOT);
         if (!safetensors) {
             if (precision != null) {
-                throw new IllegalArgumentException("--precision applies to safetensors models; " + folder
+                throw new IllegalArgumentException("precision (--precision) applies to safetensors models; " + folder
                         + " has no safetensors weights (an ONNX folder runs at the precision it was exported at)");
             }
             return new FastPath(backend, null, null);
@@ -80,11 +89,11 @@ public record FastPath(String backend, ExportOptions export, String reason) {
         Precision chosen = precision == null ? DEFAULT_PRECISION : precision;
         String reason = precision == null
                 ? "int8 ONNX export (default: " + DEFAULT_REASON + "); --precision fp32|int4 or --backend pytorch "
-                        + "to change"
-                : chosen.name().toLowerCase(Locale.ROOT) + " ONNX export (--precision)";
+                        + "to change (LoadOptions.optPrecision, optBackend)"
+                : chosen.name().toLowerCase(Locale.ROOT) + " ONNX export (precision named by the caller)";
         // Built on the machine that runs it: the int8 encoding that is exact and fastest on this CPU.
-        ExportOptions export = ExportOptions.defaults().withPrecision(chosen)
-                .withInt8Encoding(Int8Encoding.fastestExact(CpuFeatures.current()));
+        ExportOptions export = ExportOptions.builder().setPrecision(chosen)
+                .optInt8Encoding(Int8Encoding.fastestExact(CpuFeatures.current())).build();
         return new FastPath("onnxruntime", export, reason);
     }
 
@@ -98,10 +107,18 @@ public record FastPath(String backend, ExportOptions export, String reason) {
      * with a progress bar on {@code progress}, if the cache lacks it).
      */
     public Path prepare(Path folder, ExportCache cache, PrintWriter progress) {
+        return prepare(folder, null, cache, progress);
+    }
+
+    /**
+     * {@link #prepare(Path, ExportCache, PrintWriter)} with the model's config as the caller read
+     * it (a spec may declare the folder's {@code model_type}); null parses config.json.
+     */
+    public Path prepare(Path folder, ModelConfig config, ExportCache cache, PrintWriter progress) {
         if (export == null) {
             return folder;
         }
-        ExportCache.Entry entry = cache.obtain(folder, export, progress);
+        ExportCache.Entry entry = cache.obtain(folder, config, export, progress);
         if (progress != null && entry.built()) {
             progress.println("[export cached at " + entry.folder() + "; `billion cache clear` removes it]");
             progress.flush();

@@ -1,5 +1,6 @@
 package dev.billionllm.core.config;
 
+import dev.billionllm.core.generate.GenerationConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -10,7 +11,10 @@ import java.util.OptionalInt;
  * Generation settings a model ships with ({@code generation_config.json}) or that a
  * {@code ModelSpec} recommends. Every field is optional: an absent value means "not specified",
  * and the generator falls back to its own default. Values are checked when set, so an instance
- * never holds a temperature below zero or a top-p outside (0, 1].
+ * never holds a temperature below zero or a top-p outside (0, 1]: every setting that
+ * {@link GenerationConfig} also has is checked by {@link GenerationConfig.Builder}'s setter (the
+ * one validation of generation settings); only bos, pad and max_length, which it lacks, are
+ * checked here. {@link GenerationConfigParser} adds the file and field to the message.
  *
  * <pre>{@code
  * GenerationDefaults d = GenerationDefaults.builder()
@@ -50,17 +54,23 @@ public record GenerationDefaults(
 
     public GenerationDefaults {
         eosTokenIds = List.copyOf(eosTokenIds);
-        bosTokenId.ifPresent(v -> checkTokenId("bos_token_id", v));
-        eosTokenIds.forEach(v -> checkTokenId("eos_token_id", v));
-        padTokenId.ifPresent(v -> checkTokenId("pad_token_id", v));
         doSample = doSample == null ? Optional.empty() : doSample;
-        temperature.ifPresent(GenerationDefaults::checkTemperature);
-        topK.ifPresent(GenerationDefaults::checkTopK);
-        topP.ifPresent(GenerationDefaults::checkTopP);
-        minP.ifPresent(GenerationDefaults::checkMinP);
-        repetitionPenalty.ifPresent(GenerationDefaults::checkRepetitionPenalty);
-        maxNewTokens.ifPresent(v -> checkPositive("max_new_tokens", v));
-        maxLength.ifPresent(v -> checkPositive("max_length", v));
+        // Settings GenerationConfig also has are checked by its builder, the one validation of
+        // generation settings: a value generation_config.json may hold is one a caller may set.
+        GenerationConfig.Builder check = GenerationConfig.builder();
+        if (!eosTokenIds.isEmpty()) {
+            check.optEosTokenIds(eosTokenIds);
+        }
+        temperature.ifPresent(check::optTemperature);
+        topK.ifPresent(check::optTopK);
+        topP.ifPresent(check::optTopP);
+        minP.ifPresent(check::optMinP);
+        repetitionPenalty.ifPresent(check::optRepetitionPenalty);
+        maxNewTokens.ifPresent(check::optMaxNewTokens);
+        // Only here: GenerationConfig has no bos, pad or total length.
+        bosTokenId.ifPresent(v -> checkOwn("bos_token_id", v, 0));
+        padTokenId.ifPresent(v -> checkOwn("pad_token_id", v, 0));
+        maxLength.ifPresent(v -> checkOwn("max_length", v, 1));
     }
 
     /** Defaults with nothing specified (what a model folder without generation_config.json has). */
@@ -114,61 +124,9 @@ public record GenerationDefaults(
                 maxLength.isPresent() ? maxLength : fallback.maxLength);
     }
 
-    // The one validation of generation settings: GenerationConfig's setters and the sampler's
-    // processors call these too, so a value accepted in generation_config.json is accepted
-    // everywhere. Ranges are transformers' (its logits warpers and GenerationConfig); each message
-    // names the generation_config.json key and the Java setter.
-
-    /** Token ids (bos, eos, pad) are &ge; 0. */
-    public static void checkTokenId(String field, int id) {
-        if (id < 0) {
-            throw new IllegalArgumentException(field + " must be >= 0, got " + id);
-        }
-    }
-
-    /** temperature: finite and &ge; 0 (0 = greedy). */
-    public static void checkTemperature(double t) {
-        if (!(t >= 0) || Double.isInfinite(t)) {
-            throw new IllegalArgumentException("temperature must be finite and >= 0 (0 = greedy), got " + t);
-        }
-    }
-
-    /** top_k: &ge; 0 (0 = disabled, as transformers skips its TopKLogitsWarper). */
-    public static void checkTopK(int k) {
-        if (k < 0) {
-            throw new IllegalArgumentException("top_k (topK) must be >= 0 (0 = disabled), got " + k);
-        }
-    }
-
-    /** top_p: in (0, 1] (1 = disabled). */
-    public static void checkTopP(double p) {
-        if (!(p > 0 && p <= 1)) {
-            throw new IllegalArgumentException("top_p (topP) must be in (0, 1] (1 = disabled), got " + p);
-        }
-    }
-
-    /**
-     * min_p: in [0, 1] (0 = disabled), as transformers' MinPLogitsWarper accepts; 1 keeps only the
-     * tokens as likely as the most likely one.
-     */
-    public static void checkMinP(double p) {
-        if (!(p >= 0 && p <= 1)) {
-            throw new IllegalArgumentException("min_p (minP) must be in [0, 1] (0 = disabled), got " + p);
-        }
-    }
-
-    /** repetition_penalty: finite and &gt; 0 (1 = disabled). */
-    public static void checkRepetitionPenalty(double r) {
-        if (!(r > 0) || Double.isInfinite(r)) {
-            throw new IllegalArgumentException(
-                    "repetition_penalty (repetitionPenalty) must be finite and > 0 (1 = disabled), got " + r);
-        }
-    }
-
-    /** max_new_tokens and max_length: &gt; 0. */
-    public static void checkPositive(String field, int v) {
-        if (v <= 0) {
-            throw new IllegalArgumentException(field + " must be > 0, got " + v);
+    private static void checkOwn(String field, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(field + " must be >= " + min + ", got " + value);
         }
     }
 
@@ -194,21 +152,23 @@ public record GenerationDefaults(
 
         /** Beginning-of-sequence id, &ge; 0. */
         public Builder optBosTokenId(int id) {
-            checkTokenId("bos_token_id", id);
+            checkOwn("bos_token_id", id, 0);
             bosTokenId = OptionalInt.of(id);
             return this;
         }
 
         /** Stop ids, each &ge; 0; replaces any set before. An empty list means absent. */
         public Builder optEosTokenIds(List<Integer> ids) {
-            ids.forEach(v -> checkTokenId("eos_token_id", v));
+            if (!ids.isEmpty()) {
+                GenerationConfig.builder().optEosTokenIds(ids);
+            }
             eosTokenIds = new ArrayList<>(ids);
             return this;
         }
 
         /** Padding id, &ge; 0. */
         public Builder optPadTokenId(int id) {
-            checkTokenId("pad_token_id", id);
+            checkOwn("pad_token_id", id, 0);
             padTokenId = OptionalInt.of(id);
             return this;
         }
@@ -221,49 +181,49 @@ public record GenerationDefaults(
 
         /** Temperature, finite and &ge; 0. */
         public Builder optTemperature(double t) {
-            checkTemperature(t);
+            GenerationConfig.builder().optTemperature(t);
             temperature = OptionalDouble.of(t);
             return this;
         }
 
         /** Top-k, &ge; 0 (0 disables). */
         public Builder optTopK(int k) {
-            checkTopK(k);
+            GenerationConfig.builder().optTopK(k);
             topK = OptionalInt.of(k);
             return this;
         }
 
         /** Top-p in (0, 1]. */
         public Builder optTopP(double p) {
-            checkTopP(p);
+            GenerationConfig.builder().optTopP(p);
             topP = OptionalDouble.of(p);
             return this;
         }
 
         /** Min-p in [0, 1]. */
         public Builder optMinP(double p) {
-            checkMinP(p);
+            GenerationConfig.builder().optMinP(p);
             minP = OptionalDouble.of(p);
             return this;
         }
 
         /** Repetition penalty, finite and &gt; 0 (1 disables). */
         public Builder optRepetitionPenalty(double r) {
-            checkRepetitionPenalty(r);
+            GenerationConfig.builder().optRepetitionPenalty(r);
             repetitionPenalty = OptionalDouble.of(r);
             return this;
         }
 
         /** New tokens to generate, &gt; 0. */
         public Builder optMaxNewTokens(int n) {
-            checkPositive("max_new_tokens", n);
+            GenerationConfig.builder().optMaxNewTokens(n);
             maxNewTokens = OptionalInt.of(n);
             return this;
         }
 
         /** Total length (prompt plus new tokens), &gt; 0. */
         public Builder optMaxLength(int n) {
-            checkPositive("max_length", n);
+            checkOwn("max_length", n, 1);
             maxLength = OptionalInt.of(n);
             return this;
         }

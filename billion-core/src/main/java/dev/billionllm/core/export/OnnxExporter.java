@@ -27,7 +27,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * OnnxExporter.export(Path.of("models/tinyllama"), Path.of("models/tinyllama-int4"),
- *         ExportOptions.defaults().withPrecision(Precision.INT4));
+ *         ExportOptions.builder().setPrecision(Precision.INT4).build());
  * try (CausalLM lm = Backends.get("onnxruntime").load(dst, ModelConfigParser.parse(dst), LoadOptions.defaults())) {
  *     ...
  * }
@@ -144,7 +144,7 @@ public final class OnnxExporter {
      * the standard attention graph; billion-export.json records what was built.
      */
     static ExportOptions supported(ModelConfig config, ExportOptions options) {
-        return options.fusedAttention() && config.headDim() % 8 != 0 ? options.withFusedAttention(false) : options;
+        return options.fusedAttention() && config.headDim() % 8 != 0 ? options.toBuilder().optFusedAttention(false).build() : options;
     }
 
     /**

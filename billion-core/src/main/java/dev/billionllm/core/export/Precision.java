@@ -1,7 +1,16 @@
 package dev.billionllm.core.export;
 
-/** How the exporter stores the weights of the linear layers. */
+/**
+ * How the exporter stores the weights of the linear layers, and the precision a safetensors model
+ * runs at when loaded with {@code LoadOptions.optPrecision} ({@link #AUTO} lets the loader pick).
+ */
 public enum Precision {
+    /**
+     * Loading only: the precision that keeps quality and runs fastest on this CPU class (today
+     * int8 everywhere; {@code cache.FastPath} gives the measured reason). Not an export precision:
+     * {@code ExportOptions} refuses it.
+     */
+    AUTO,
     /** fp32 weights, {@code MatMul}. Exact: matches the reference within 1e-4. */
     FP32,
     /**

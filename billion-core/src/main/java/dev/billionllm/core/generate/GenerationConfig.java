@@ -167,6 +167,36 @@ public final class GenerationConfig {
                 + ", skipSpecialTokens=" + skipSpecialTokens + "}";
     }
 
+    // The one validation of generation settings: the builder's setters, GenerationDefaults (every
+    // setting it shares with this class goes through a builder) and the logits processors. Ranges
+    // are transformers' (its logits warpers); messages name the generation_config.json key and the
+    // Java setter.
+
+    /** top_p: in (0, 1] (1 = disabled). */
+    static void checkTopP(double p) {
+        if (!(p > 0 && p <= 1)) {
+            throw new IllegalArgumentException("top_p (topP) must be in (0, 1] (1 = disabled), got " + p);
+        }
+    }
+
+    /**
+     * min_p: in [0, 1] (0 = disabled), as transformers' MinPLogitsWarper accepts; 1 keeps only the
+     * tokens as likely as the most likely one.
+     */
+    static void checkMinP(double p) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("min_p (minP) must be in [0, 1] (0 = disabled), got " + p);
+        }
+    }
+
+    /** repetition_penalty: finite and &gt; 0 (1 = disabled). */
+    static void checkRepetitionPenalty(double r) {
+        if (!(r > 0) || Double.isInfinite(r)) {
+            throw new IllegalArgumentException(
+                    "repetition_penalty (repetitionPenalty) must be finite and > 0 (1 = disabled), got " + r);
+        }
+    }
+
     /** Builds a {@link GenerationConfig}; each {@code opt*} method rejects a bad value immediately. */
     public static final class Builder {
         private int maxNewTokens = DEFAULT_MAX_NEW_TOKENS;
@@ -189,7 +219,9 @@ public final class GenerationConfig {
          * @throws IllegalArgumentException unless {@code n >= 1}
          */
         public Builder optMaxNewTokens(int n) {
-            GenerationDefaults.checkPositive("max_new_tokens (maxNewTokens)", n);
+            if (n <= 0) {
+                throw new IllegalArgumentException("max_new_tokens (maxNewTokens) must be > 0, got " + n);
+            }
             this.maxNewTokens = n;
             return this;
         }
@@ -203,8 +235,9 @@ public final class GenerationConfig {
         public Builder optEosTokenIds(Collection<Integer> ids) {
             Objects.requireNonNull(ids, "eos token ids (pass an empty set to disable eos)");
             for (Integer id : ids) {
-                GenerationDefaults.checkTokenId("eos_token_id (eosTokenIds)",
-                        Objects.requireNonNull(id, "eos token ids must not contain null"));
+                if (Objects.requireNonNull(id, "eos token ids must not contain null") < 0) {
+                    throw new IllegalArgumentException("eos_token_id (eosTokenIds) must be >= 0, got " + id);
+                }
             }
             this.eosTokenIds = new LinkedHashSet<>(ids);
             return this;
@@ -240,7 +273,9 @@ public final class GenerationConfig {
          * @throws IllegalArgumentException for a negative, NaN or infinite value
          */
         public Builder optTemperature(double t) {
-            GenerationDefaults.checkTemperature(t);
+            if (!(t >= 0) || Double.isInfinite(t)) {
+                throw new IllegalArgumentException("temperature must be finite and >= 0 (0 = greedy), got " + t);
+            }
             this.temperature = t;
             return this;
         }
@@ -252,7 +287,9 @@ public final class GenerationConfig {
          * @throws IllegalArgumentException for a negative value
          */
         public Builder optTopK(int k) {
-            GenerationDefaults.checkTopK(k);
+            if (k < 0) {
+                throw new IllegalArgumentException("top_k (topK) must be >= 0 (0 = disabled), got " + k);
+            }
             this.topK = k;
             return this;
         }
@@ -264,7 +301,7 @@ public final class GenerationConfig {
          * @throws IllegalArgumentException unless {@code 0 < p <= 1}
          */
         public Builder optTopP(double p) {
-            GenerationDefaults.checkTopP(p);
+            checkTopP(p);
             this.topP = p;
             return this;
         }
@@ -276,7 +313,7 @@ public final class GenerationConfig {
          * @throws IllegalArgumentException unless {@code 0 <= p <= 1}
          */
         public Builder optMinP(double p) {
-            GenerationDefaults.checkMinP(p);
+            checkMinP(p);
             this.minP = p;
             return this;
         }
@@ -288,7 +325,7 @@ public final class GenerationConfig {
          * @throws IllegalArgumentException unless the value is finite and {@code > 0}
          */
         public Builder optRepetitionPenalty(double penalty) {
-            GenerationDefaults.checkRepetitionPenalty(penalty);
+            checkRepetitionPenalty(penalty);
             this.repetitionPenalty = penalty;
             return this;
         }

@@ -1,6 +1,5 @@
 package dev.billionllm.core.generate;
 
-import dev.billionllm.core.config.GenerationDefaults;
 import java.util.Arrays;
 import java.util.BitSet;
 
@@ -36,7 +35,7 @@ public final class LogitsProcessors {
      * when negative, so a penalty above 1 always makes a seen token less likely.
      */
     public static LogitsProcessor repetitionPenalty(double penalty) {
-        GenerationDefaults.checkRepetitionPenalty(penalty);
+        GenerationConfig.checkRepetitionPenalty(penalty);
         float p = (float) penalty;
         return (logits, context) -> {
             BitSet seen = new BitSet(logits.length);
@@ -92,7 +91,7 @@ public final class LogitsProcessors {
      * stays. What remains is the smallest set of most likely ids whose mass reaches {@code p}.
      */
     public static LogitsProcessor topP(double p) {
-        GenerationDefaults.checkTopP(p);
+        GenerationConfig.checkTopP(p);
         return (logits, context) -> {
             int[] order = ascendingFinite(logits);
             double[] probs = softmaxOf(logits, order);
@@ -114,7 +113,7 @@ public final class LogitsProcessors {
      * the most likely id always stays.
      */
     public static LogitsProcessor minP(double p) {
-        GenerationDefaults.checkMinP(p);
+        GenerationConfig.checkMinP(p);
         return (logits, context) -> {
             int[] order = ascendingFinite(logits);
             if (order.length == 0) {

@@ -14,6 +14,7 @@ import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.OnnxExporter;
+import dev.billionllm.core.export.Precision;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.SafetensorsFile;
 import dev.billionllm.core.lm.CausalLM;
@@ -22,9 +23,9 @@ import dev.billionllm.core.lm.Logits;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.testing.Fixtures;
-import dev.billionllm.core.testing.PeftLayout;
 import dev.billionllm.core.testing.Greedy;
 import dev.billionllm.core.testing.LogitDiff;
+import dev.billionllm.core.testing.PeftLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -127,7 +128,7 @@ class LoraAdapterTest {
         ModelConfig config = ModelConfigParser.parse(BASE);
         try (MergedTensorSource merged = MergedTensorSource.of(Safetensors.open(BASE), config,
                 List.of(LoraAdapter.load(ADAPTER)))) {
-            OnnxExporter.export(config, merged, "tiny-tinyllama+lora", dst, ExportOptions.defaults());
+            OnnxExporter.export(config, merged, "tiny-tinyllama+lora", dst, ExportOptions.builder().setPrecision(Precision.FP32).build());
         }
         OnnxExporter.copyCompanions(BASE, dst);
         try (CausalLM lm = Backends.get("onnxruntime").load(dst, ModelConfigParser.parse(dst), LoadOptions.defaults())) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ExportCacheTest {
-    static final ExportOptions INT8 = ExportOptions.defaults().withPrecision(Precision.INT8);
+    static final ExportOptions INT8 = ExportOptions.builder().setPrecision(Precision.INT8).build();
 
     @TempDir
     Path tmp;
@@ -62,7 +62,7 @@ class ExportCacheTest {
         ExportCache cache = ExportCache.at(tmp.resolve("cache"));
         ExportCache.Entry int8 = cache.obtain(Fixtures.dir("tiny-tinyllama"), INT8, null);
         ExportCache.Entry int4 = cache.obtain(Fixtures.dir("tiny-tinyllama"),
-                ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(64), null);
+                ExportOptions.builder().setPrecision(Precision.INT4).optBlockSize(64).build(), null);
         ExportCache.Entry other = cache.obtain(Fixtures.dir("tiny-llama32"), INT8, null);
 
         assertThat(int4.folder()).isNotEqualTo(int8.folder());

@@ -47,7 +47,7 @@ class Int8PortabilityTest {
             }
         }
         Path dst = tmp.resolve("int8");
-        OnnxExporter.export(src, dst, ExportOptions.defaults().withPrecision(Precision.INT8));
+        OnnxExporter.export(src, dst, ExportOptions.builder().setPrecision(Precision.INT8).build());
         int kept = 0;
         try (CausalLM int8 = Backends.get("onnxruntime").load(dst, ModelConfigParser.parse(dst), LoadOptions.defaults())) {
             for (int p = 0; p < PROMPTS.length; p++) {

@@ -92,7 +92,7 @@ class Int8SaturationTest {
 
     /** Builds x [rows, K] -> y [rows, n] with the exporter's int8 linear layer and runs it. */
     private static float[][] run(Int8Encoding encoding, float[] w, int n, float[][] x) throws OrtException {
-        ExportOptions options = ExportOptions.defaults().withPrecision(Precision.INT8).withInt8Encoding(encoding);
+        ExportOptions options = ExportOptions.builder().setPrecision(Precision.INT8).optInt8Encoding(encoding).build();
         byte[] model;
         try (OnnxGraph g = new OnnxGraph(dir.resolve(encoding + "-" + x.length + ".data"), "unused.data")) {
             String in = g.input("x", FLOAT, "rows", K);

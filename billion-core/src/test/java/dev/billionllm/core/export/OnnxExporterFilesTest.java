@@ -29,7 +29,7 @@ class OnnxExporterFilesTest {
     void writesGraphDataMetadataAndCompanions() throws IOException {
         Path dst = tmp.resolve("out");
         OnnxExporter.export(Fixtures.dir("tiny-llama32"), dst,
-                ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(16));
+                ExportOptions.builder().setPrecision(Precision.INT4).optBlockSize(16).build());
         try (var files = Files.list(dst)) {
             assertThat(files.map(p -> p.getFileName().toString()).collect(Collectors.toSet())).containsExactlyInAnyOrder(
                     "model.onnx", "model.onnx_data", "billion-export.json", "config.json", "generation_config.json",
@@ -57,8 +57,8 @@ class OnnxExporterFilesTest {
     void tiedFp32ExportsReuseTheEmbeddingForTheOutputProjection() throws IOException {
         Path tied = tmp.resolve("tied");
         Path untied = tmp.resolve("untied");
-        OnnxExporter.export(Fixtures.dir("tiny-llama32"), tied, ExportOptions.defaults());
-        OnnxExporter.export(Fixtures.dir("tiny-tinyllama"), untied, ExportOptions.defaults());
+        OnnxExporter.export(Fixtures.dir("tiny-llama32"), tied, ExportOptions.builder().setPrecision(Precision.FP32).build());
+        OnnxExporter.export(Fixtures.dir("tiny-tinyllama"), untied, ExportOptions.builder().setPrecision(Precision.FP32).build());
         String tiedGraph = Files.readString(tied.resolve("model.onnx"), java.nio.charset.StandardCharsets.ISO_8859_1);
         String untiedGraph = Files.readString(untied.resolve("model.onnx"),
                 java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -76,7 +76,7 @@ class OnnxExporterFilesTest {
         Files.copy(fixture.resolve("model.safetensors"), src.resolve("model.safetensors"));
         Files.writeString(src.resolve("config.json"), Files.readString(fixture.resolve("config.json"))
                 .replace("\"qk_layernorm\": false", "\"qk_layernorm\": true"));
-        assertThatThrownBy(() -> OnnxExporter.export(src, tmp.resolve("out"), ExportOptions.defaults()))
+        assertThatThrownBy(() -> OnnxExporter.export(src, tmp.resolve("out"), ExportOptions.builder().setPrecision(Precision.FP32).build()))
                 .isInstanceOf(WeightLoadException.class)
                 .hasMessageContaining("model.layers.0.self_attn.q_layernorm.norms.0.weight")
                 .hasMessageContaining("[16]");
@@ -90,7 +90,7 @@ class OnnxExporterFilesTest {
         try (TensorSource weights = Safetensors.open(fixture)) {
             TensorSource without = new Hiding(weights, hidden);
             assertThatThrownBy(() -> OnnxExporter.export(config, without, "test", tmp.resolve("out"),
-                    ExportOptions.defaults()))
+                    ExportOptions.builder().setPrecision(Precision.FP32).build()))
                     .isInstanceOf(WeightLoadException.class).hasMessageContaining(hidden).hasMessageContaining("[176, 64]");
         }
     }
@@ -103,18 +103,37 @@ class OnnxExporterFilesTest {
         Files.copy(fixture.resolve("model.safetensors"), src.resolve("model.safetensors"));
         Files.writeString(src.resolve("config.json"), Files.readString(fixture.resolve("config.json"))
                 .replace("\"intermediate_size\": 176", "\"intermediate_size\": 180"));
-        assertThatThrownBy(() -> OnnxExporter.export(src, tmp.resolve("out"), ExportOptions.defaults()))
+        assertThatThrownBy(() -> OnnxExporter.export(src, tmp.resolve("out"), ExportOptions.builder().setPrecision(Precision.FP32).build()))
                 .isInstanceOf(WeightLoadException.class).hasMessageContaining("[176, 64]")
                 .hasMessageContaining("expected [180, 64]");
     }
 
     @Test
-    void optionsRejectBadValues() {
-        assertThatThrownBy(() -> ExportOptions.defaults().withBlockSize(48)).hasMessageContaining("power of two");
-        assertThatThrownBy(() -> ExportOptions.defaults().withAccuracyLevel(5)).hasMessageContaining("0..4");
-        assertThatThrownBy(() -> ExportOptions.defaults().withPrecision(null)).hasMessageContaining("precision");
-        assertThat(ExportOptions.defaults().withPrecision(Precision.INT4).withLmHeadPrecision(Precision.INT8)
-                .effectiveLmHeadPrecision()).isEqualTo(Precision.INT8);
+    void optionsRejectBadValuesNamingTheField() {
+        ExportOptions.Builder fp32 = ExportOptions.builder().setPrecision(Precision.FP32);
+        assertThatThrownBy(() -> fp32.optBlockSize(48)).hasMessageContaining("blockSize")
+                .hasMessageContaining("power of two");
+        assertThatThrownBy(() -> fp32.optAccuracyLevel(5)).hasMessageContaining("accuracyLevel must be 0..4");
+        assertThatThrownBy(() -> fp32.optInt8Encoding(null)).hasMessageContaining("int8Encoding");
+        assertThatThrownBy(() -> ExportOptions.builder().setPrecision(null)).hasMessageContaining("precision");
+        // Required: build() fails fast when the precision was never set.
+        assertThatThrownBy(() -> ExportOptions.builder().optBlockSize(64).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("precision must be set");
+        // The record's own constructor runs the same checks, so no instance bypasses them.
+        assertThatThrownBy(() -> new ExportOptions(Precision.INT4, 24, 4, null, true, true, true, Int8Encoding.U8))
+                .hasMessageContaining("blockSize");
+    }
+
+    @Test
+    void builderDefaultsAndToBuilder() {
+        ExportOptions int4 = ExportOptions.builder().setPrecision(Precision.INT4).build();
+        assertThat(int4).isEqualTo(new ExportOptions(Precision.INT4, ExportOptions.DEFAULT_BLOCK_SIZE,
+                ExportOptions.DEFAULT_ACCURACY_LEVEL, null, true, true, true, Int8Encoding.U8));
+        ExportOptions head8 = int4.toBuilder().optLmHeadPrecision(Precision.INT8).optBlockSize(128).build();
+        assertThat(head8.effectiveLmHeadPrecision()).isEqualTo(Precision.INT8);
+        assertThat(head8.blockSize()).isEqualTo(128);
+        assertThat(head8.toBuilder().build()).isEqualTo(head8);
+        assertThat(int4.effectiveLmHeadPrecision()).isEqualTo(Precision.INT4);
     }
 
     /** A source with one tensor removed. */

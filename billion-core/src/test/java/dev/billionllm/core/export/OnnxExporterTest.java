@@ -76,7 +76,7 @@ class OnnxExporterTest {
     @ParameterizedTest
     @MethodSource("fixtures")
     void fp32PrefillLogitsMatchGoldens(String fixture) throws IOException {
-        CausalLM lm = model(fixture, ExportOptions.defaults());
+        CausalLM lm = model(fixture, ExportOptions.builder().setPrecision(Precision.FP32).build());
         Goldens g = new Goldens(fixture);
         double worst = worstPrefillError(lm, g);
         System.out.printf("[export] %s fp32: prefill max abs logit error %.3g%n", fixture, worst);
@@ -86,7 +86,7 @@ class OnnxExporterTest {
     @ParameterizedTest
     @MethodSource("fixtures")
     void fp32WithStandardRotaryOperatorsMatchesGoldensToo(String fixture) throws IOException {
-        CausalLM lm = model(fixture, ExportOptions.defaults().withFusedRotary(false));
+        CausalLM lm = model(fixture, ExportOptions.builder().setPrecision(Precision.FP32).optFusedRotary(false).build());
         Goldens g = new Goldens(fixture);
         double worst = worstPrefillError(lm, g);
         System.out.printf("[export] %s fp32 standard-op rotary: prefill max abs logit error %.3g%n", fixture, worst);
@@ -98,7 +98,7 @@ class OnnxExporterTest {
     @ParameterizedTest
     @MethodSource("fixtures")
     void fp32GreedyDecodingWithCacheMatchesGoldens(String fixture) throws IOException {
-        CausalLM lm = model(fixture, ExportOptions.defaults());
+        CausalLM lm = model(fixture, ExportOptions.builder().setPrecision(Precision.FP32).build());
         Goldens g = new Goldens(fixture);
         for (int p = 0; p < g.prompts(); p++) {
             int[] prompt = g.ints("prompt" + p + ".input_ids");
@@ -110,7 +110,7 @@ class OnnxExporterTest {
     @ParameterizedTest
     @MethodSource("fixtures")
     void fp32LeftPaddedBatchMatchesGoldens(String fixture) throws IOException {
-        checkLeftPaddedBatch(model(fixture, ExportOptions.defaults()), fixture);
+        checkLeftPaddedBatch(model(fixture, ExportOptions.builder().setPrecision(Precision.FP32).build()), fixture);
     }
 
     /** The golden left-padded batch: logits at every real position, then the greedy rows. */
@@ -138,7 +138,7 @@ class OnnxExporterTest {
     @MethodSource("quantized")
     void quantizedExportsStayCloseToGoldens(String fixture, Precision precision, Int8Encoding encoding)
             throws IOException {
-        CausalLM lm = model(fixture, ExportOptions.defaults().withPrecision(precision).withInt8Encoding(encoding));
+        CausalLM lm = model(fixture, ExportOptions.builder().setPrecision(precision).optInt8Encoding(encoding).build());
         Goldens g = new Goldens(fixture);
         double worst = 0;
         double range = 0;

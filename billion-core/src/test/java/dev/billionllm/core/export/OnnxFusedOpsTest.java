@@ -93,13 +93,13 @@ class OnnxFusedOpsTest {
     @ParameterizedTest
     @MethodSource("fixtures")
     void fusedAttentionMatchesGoldens(String fixture) throws IOException {
-        checkPrefillAndGreedy(fixture, ExportOptions.defaults().withFusedAttention(true), "fused attention");
+        checkPrefillAndGreedy(fixture, ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(true).build(), "fused attention");
     }
 
     @ParameterizedTest
     @MethodSource("fixtures")
     void standardAttentionMatchesGoldens(String fixture) throws IOException {
-        ExportOptions standard = ExportOptions.defaults().withFusedAttention(false);
+        ExportOptions standard = ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(false).build();
         checkPrefillAndGreedy(fixture, standard, "standard attention");
         checkLeftPaddedBatch(fixture, standard);
     }
@@ -107,20 +107,20 @@ class OnnxFusedOpsTest {
     @ParameterizedTest
     @MethodSource("fixtures")
     void allStandardOperatorsMatchGoldens(String fixture) throws IOException {
-        checkPrefillAndGreedy(fixture, ExportOptions.defaults().withFusedAttention(false).withFusedRotary(false)
-                .withSkipNorm(false), "standard attention, rotary and norms");
+        checkPrefillAndGreedy(fixture, ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(false).optFusedRotary(false)
+                .optSkipNorm(false).build(), "standard attention, rotary and norms");
     }
 
     @ParameterizedTest
     @MethodSource("rmsNormFixtures")
     void addThenRmsNormWithoutSkipNormMatchesGoldens(String fixture) throws IOException {
-        checkPrefillAndGreedy(fixture, ExportOptions.defaults().withSkipNorm(false), "Add + RMSNorm");
+        checkPrefillAndGreedy(fixture, ExportOptions.builder().setPrecision(Precision.FP32).optSkipNorm(false).build(), "Add + RMSNorm");
     }
 
     /** Rows without padding batch fine; the prompt prefilled in two chunks continues the same (GQA's "subsequent prompt"). */
     @Test
     void fusedAttentionRunsUnpaddedBatchesAndChunkedPrefill() throws IOException {
-        CausalLM lm = model("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(true));
+        CausalLM lm = model("tiny-tinyllama", ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(true).build());
         Goldens g = new Goldens("tiny-tinyllama");
         int[] prompt = g.ints("prompt0.input_ids");
         float[] expected = g.floats("prompt0.logits");
@@ -146,7 +146,7 @@ class OnnxFusedOpsTest {
     @ParameterizedTest
     @MethodSource("fixtures")
     void fusedAttentionLeftPaddedBatchMatchesGoldens(String fixture) throws IOException {
-        checkLeftPaddedBatch(fixture, ExportOptions.defaults().withFusedAttention(true));
+        checkLeftPaddedBatch(fixture, ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(true).build());
     }
 
     private static void checkLeftPaddedBatch(String fixture, ExportOptions options) throws IOException {
@@ -166,8 +166,8 @@ class OnnxFusedOpsTest {
     @ParameterizedTest
     @MethodSource("fixtures")
     void fusedAttentionFollowsTheStandardGraphThroughPaddedStepsAndTruncation(String fixture) {
-        CausalLM fused = model(fixture, ExportOptions.defaults().withFusedAttention(true));
-        CausalLM plain = model(fixture, ExportOptions.defaults().withFusedAttention(false));
+        CausalLM fused = model(fixture, ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(true).build());
+        CausalLM plain = model(fixture, ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(false).build());
         // {ids, mask} per step; a null step truncates both caches by one.
         compare(fused, plain, new int[][][][] {
             {{{5, 6, 7, 8}, {0, 0, 9, 10}}, {{1, 1, 1, 1}, {0, 0, 1, 1}}},
@@ -216,7 +216,7 @@ class OnnxFusedOpsTest {
     /** The shared generator's left-padded batch (rows padded, then decoded together) on the default export. */
     @Test
     void generatorBatchOnTheDefaultExportMatchesGoldens() {
-        Path dst = export("tiny-tinyllama", ExportOptions.defaults());
+        Path dst = export("tiny-tinyllama", ExportOptions.builder().setPrecision(Precision.FP32).build());
         JsonObject golden = ModelConfigParser.readJson(Fixtures.dir("tiny-tinyllama").resolve("golden.json"));
         try (HfTokenizer tokenizer = HfTokenizer.load(dst);
                 CausalLM lm = Backends.get("onnxruntime").load(dst, ModelConfigParser.parse(dst),
@@ -237,38 +237,38 @@ class OnnxFusedOpsTest {
 
     @Test
     void fusedAttentionRefusesBatchedChunksAfterCachedTokens() {
-        CausalLM lm = model("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(true));
+        CausalLM lm = model("tiny-tinyllama", ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(true).build());
         try (KvCache cache = lm.newCache(2, 8)) {
             lm.forward(TokenBatch.of(new int[][] {{5, 6}, {7, 8}}), cache, LogitsMode.LAST);
             assertThatThrownBy(() -> lm.forward(TokenBatch.of(new int[][] {{9, 10}, {11, 12}}), cache, LogitsMode.LAST))
                     .isInstanceOf(UnsupportedModelException.class)
                     .hasMessageContaining("2 rows of 2 tokens after 2 cached")
-                    .hasMessageContaining("withFusedAttention(false)");
+                    .hasMessageContaining("optFusedAttention(false)");
             assertThat(cache.length()).isEqualTo(2);
         }
     }
 
     @Test
     void fusedAttentionRefusesPaddingBetweenNewTokens() {
-        CausalLM lm = model("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(true));
+        CausalLM lm = model("tiny-tinyllama", ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(true).build());
         try (KvCache cache = lm.newCache(1, 8)) {
             assertThatThrownBy(() -> lm.forward(TokenBatch.of(new int[][] {{5, 0, 7}}, new int[][] {{1, 0, 1}}), cache,
                     LogitsMode.LAST))
                     .isInstanceOf(UnsupportedModelException.class)
                     .hasMessageContaining("fused_attention = true")
                     .hasMessageContaining("between new tokens")
-                    .hasMessageContaining("withFusedAttention(false)");
+                    .hasMessageContaining("optFusedAttention(false)");
             assertThat(cache.length()).isZero();
         }
     }
 
     @Test
     void metadataRecordsTheOperatorChoices() {
-        Path dst = export("tiny-tinyllama", ExportOptions.defaults());
+        Path dst = export("tiny-tinyllama", ExportOptions.builder().setPrecision(Precision.FP32).build());
         JsonObject meta = ModelConfigParser.readJson(dst.resolve(OnnxExporter.METADATA_FILE));
         assertThat(meta.get("fused_attention").getAsBoolean()).isTrue();
         assertThat(meta.get("skip_norm").getAsBoolean()).isTrue();
-        Path plain = export("tiny-tinyllama", ExportOptions.defaults().withFusedAttention(false));
+        Path plain = export("tiny-tinyllama", ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(false).build());
         JsonObject plainMeta = ModelConfigParser.readJson(plain.resolve(OnnxExporter.METADATA_FILE));
         assertThat(plainMeta.get("fused_attention").getAsBoolean()).isFalse();
     }
@@ -282,12 +282,12 @@ class OnnxFusedOpsTest {
     @Test
     void onnxRuntimeDoesNotFuseTheResidualAddItself() throws IOException, OrtException {
         int layers = ModelConfigParser.parse(Fixtures.dir("tiny-tinyllama")).numHiddenLayers();
-        Map<String, Integer> plain = optimizedOpTypes(export("tiny-tinyllama", ExportOptions.defaults().withSkipNorm(false)));
+        Map<String, Integer> plain = optimizedOpTypes(export("tiny-tinyllama", ExportOptions.builder().setPrecision(Precision.FP32).optSkipNorm(false).build()));
         assertThat(plain.get("SimplifiedLayerNormalization")).isEqualTo(2 * layers + 1);
         assertThat(plain).doesNotContainKey("SkipSimplifiedLayerNormalization");
         assertThat(plain).doesNotContainKey("ReduceMean");
 
-        Map<String, Integer> fused = optimizedOpTypes(export("tiny-tinyllama", ExportOptions.defaults()));
+        Map<String, Integer> fused = optimizedOpTypes(export("tiny-tinyllama", ExportOptions.builder().setPrecision(Precision.FP32).build()));
         assertThat(fused.get("SkipSimplifiedLayerNormalization")).isEqualTo(2 * layers);
         assertThat(fused.get("SimplifiedLayerNormalization")).isEqualTo(1);
         // The residual adds are gone with them (the remaining Adds are q/k/v biases and masks, if any).

@@ -51,14 +51,14 @@ class QuantizedPerplexityTest {
         int[] text = HfTokenizer.load(src).encode(TEXT, true);
         Map<String, Double> perplexity = new LinkedHashMap<>();
         Map<String, Double> kl = new LinkedHashMap<>();
-        List<ExportOptions> variants = List.of(ExportOptions.defaults(),
-                ExportOptions.defaults().withPrecision(Precision.INT8),
-                ExportOptions.defaults().withPrecision(Precision.INT8).withInt8Encoding(Int8Encoding.S7),
-                ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(32),
-                ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(64),
-                ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(128),
-                ExportOptions.defaults().withPrecision(Precision.INT4).withBlockSize(32)
-                        .withLmHeadPrecision(Precision.INT8));
+        List<ExportOptions> variants = List.of(ExportOptions.builder().setPrecision(Precision.FP32).build(),
+                ExportOptions.builder().setPrecision(Precision.INT8).build(),
+                ExportOptions.builder().setPrecision(Precision.INT8).optInt8Encoding(Int8Encoding.S7).build(),
+                ExportOptions.builder().setPrecision(Precision.INT4).optBlockSize(32).build(),
+                ExportOptions.builder().setPrecision(Precision.INT4).optBlockSize(64).build(),
+                ExportOptions.builder().setPrecision(Precision.INT4).optBlockSize(128).build(),
+                ExportOptions.builder().setPrecision(Precision.INT4).optBlockSize(32)
+                        .optLmHeadPrecision(Precision.INT8).build());
         float[][] reference = null;
         for (ExportOptions options : variants) {
             Precision p = options.precision();

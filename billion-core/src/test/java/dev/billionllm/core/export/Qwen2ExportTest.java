@@ -101,7 +101,7 @@ class Qwen2ExportTest {
         ModelConfig config = ModelConfigParser.parse(qwen2);
         CausalLM torch = load("pytorch", qwen2, config);
         Path exported = dir.resolve("qwen2-onnx");
-        OnnxExporter.export(qwen2, exported, ExportOptions.defaults());
+        OnnxExporter.export(qwen2, exported, ExportOptions.builder().setPrecision(Precision.FP32).build());
         CausalLM onnx = load("onnxruntime", exported, ModelConfigParser.parse(exported));
 
         float[] torchAll = prefill(torch, PROMPT);
@@ -171,16 +171,26 @@ class Qwen2ExportTest {
             assertThat(maxAbs(prefill(m.lm(), PROMPT), qwenTorch)).as("Model.load(spec) vs qwen2").isZero();
         }
 
+        // Model.load's fast path exports through the declaration as well (not config.json alone).
+        try (dev.billionllm.core.Model m = dev.billionllm.core.Model.load(spec, LoadOptions.builder()
+                .optBackend("onnxruntime").optPrecision(Precision.FP32).optExportCacheDir(dir.resolve("cache"))
+                .optThreads(1).build())) {
+            assertThat(m.backend()).isEqualTo("onnxruntime");
+            assertThat(m.folder()).startsWith(dir.resolve("cache"));
+            assertThat(maxAbs(prefill(m.lm(), PROMPT), reference)).as("cached export of the declared model")
+                    .isLessThanOrEqualTo(TOLERANCE);
+        }
+
         // The export carries the declaration in its config.json, so it loads without the spec.
         Path exported = dir.resolve("renamed-onnx");
-        OnnxExporter.export(declared, folder, exported, ExportOptions.defaults());
+        OnnxExporter.export(declared, folder, exported, ExportOptions.builder().setPrecision(Precision.FP32).build());
         JsonObject exportedConfig = JsonParser.parseString(Files.readString(exported.resolve("config.json")))
                 .getAsJsonObject();
         assertThat(exportedConfig.has("billion_architecture")).isTrue();
         ModelConfig reparsed = ModelConfigParser.parse(exported);
         assertThat(reparsed).isEqualTo(declared);
         Path qwenExport = dir.resolve("qwen2-onnx-2");
-        OnnxExporter.export(qwen2, qwenExport, ExportOptions.defaults());
+        OnnxExporter.export(qwen2, qwenExport, ExportOptions.builder().setPrecision(Precision.FP32).build());
         float[] qwenOnnx = prefill(load("onnxruntime", qwenExport, ModelConfigParser.parse(qwenExport)), PROMPT);
         float[] declaredOnnx = prefill(load("onnxruntime", exported, reparsed), PROMPT);
         assertThat(maxAbs(declaredOnnx, qwenOnnx)).as("onnx, declared vs qwen2").isZero();
@@ -223,7 +233,7 @@ class Qwen2ExportTest {
         String named = "model.layers.0.self_attn.q_norm.weight";
         assertThatThrownBy(() -> load("pytorch", folder, c)).isInstanceOf(UnsupportedModelException.class)
                 .hasMessageContaining(named).hasMessageContaining("does not use");
-        assertThatThrownBy(() -> OnnxExporter.export(folder, dir.resolve("extra-onnx"), ExportOptions.defaults()))
+        assertThatThrownBy(() -> OnnxExporter.export(folder, dir.resolve("extra-onnx"), ExportOptions.builder().setPrecision(Precision.FP32).build()))
                 .isInstanceOf(UnsupportedModelException.class).hasMessageContaining(named);
     }
 

@@ -47,7 +47,7 @@ class SharedArchitectureTest {
 
     private float[] onnx(Path folder, ModelConfig config, String name) {
         Path dst = dir.resolve(name);
-        OnnxExporter.export(config, folder, dst, ExportOptions.defaults());
+        OnnxExporter.export(config, folder, dst, ExportOptions.builder().setPrecision(Precision.FP32).build());
         try (CausalLM lm = Backends.get("onnxruntime").load(dst, config, LoadOptions.builder().optThreads(1).build())) {
             return prefill(lm, PROMPT);
         }

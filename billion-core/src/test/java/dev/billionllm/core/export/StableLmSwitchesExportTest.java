@@ -94,7 +94,7 @@ class StableLmSwitchesExportTest {
     void fp32ExportMatchesPyTorchAndTheReference(Variant v) throws IOException {
         TinyDecoder model = v.checkpoint();
         String name = "v" + v.qkNorm() + v.parallel();
-        Path onnxDir = export(model, name, ExportOptions.defaults());
+        Path onnxDir = export(model, name, ExportOptions.builder().setPrecision(Precision.FP32).build());
         CausalLM onnx = load("onnxruntime", onnxDir);
         CausalLM torch = load("pytorch", dir.resolve(name + "-src"));
         float[] reference = new ReferenceDecoder(model).logits(PROMPT);
@@ -151,9 +151,9 @@ class StableLmSwitchesExportTest {
         TinyDecoder model = new Variant(true, true).checkpoint();
         float[] reference = new ReferenceDecoder(model).logits(PROMPT);
         Map<String, ExportOptions> graphs = Map.of(
-                "rotary", ExportOptions.defaults().withFusedRotary(false),
-                "attention", ExportOptions.defaults().withFusedAttention(false),
-                "standard", ExportOptions.defaults().withFusedRotary(false).withFusedAttention(false));
+                "rotary", ExportOptions.builder().setPrecision(Precision.FP32).optFusedRotary(false).build(),
+                "attention", ExportOptions.builder().setPrecision(Precision.FP32).optFusedAttention(false).build(),
+                "standard", ExportOptions.builder().setPrecision(Precision.FP32).optFusedRotary(false).optFusedAttention(false).build());
         for (Map.Entry<String, ExportOptions> e : graphs.entrySet()) {
             CausalLM onnx = load("onnxruntime", export(model, e.getKey(), e.getValue()));
             assertThat(maxAbs(prefill(onnx, PROMPT), 0, reference, 0, reference.length)).as(e.getKey())
@@ -165,7 +165,7 @@ class StableLmSwitchesExportTest {
     @Test
     void headSizeGroupQueryAttentionCannotTakeFallsBackToStandardAttention() throws IOException {
         TinyDecoder model = TinyDecoder.stableLm(true, false, 11, 12, 0.5);
-        Path dst = export(model, "head12", ExportOptions.defaults());
+        Path dst = export(model, "head12", ExportOptions.builder().setPrecision(Precision.FP32).build());
         JsonObject metadata = ModelConfigParser.readJson(dst.resolve(OnnxExporter.METADATA_FILE));
         assertThat(metadata.get("fused_attention").getAsBoolean()).isFalse();
         float[] reference = new ReferenceDecoder(model).logits(PROMPT);
@@ -184,27 +184,27 @@ class StableLmSwitchesExportTest {
     @Test
     void qkNormScalesFollowTheirHeads() throws IOException {
         TinyDecoder model = new Variant(true, true).checkpoint();
-        float[] original = prefill(load("onnxruntime", export(model, "heads", ExportOptions.defaults())), PROMPT);
+        float[] original = prefill(load("onnxruntime", export(model, "heads", ExportOptions.builder().setPrecision(Precision.FP32).build())), PROMPT);
 
         TinyDecoder normsSwapped = model.copy();
         normsSwapped.swapQueryHeadNorms(0, 0, 1);
-        float[] changed = prefill(load("onnxruntime", export(normsSwapped, "heads-norms", ExportOptions.defaults())),
+        float[] changed = prefill(load("onnxruntime", export(normsSwapped, "heads-norms", ExportOptions.builder().setPrecision(Precision.FP32).build())),
                 PROMPT);
         assertThat(maxAbs(changed, 0, original, 0, original.length)).isGreaterThan(1e-2);
 
         TinyDecoder relabelled = normsSwapped.copy();
         relabelled.swapQueryHeadProjections(0, 0, 1);
-        float[] same = prefill(load("onnxruntime", export(relabelled, "heads-all", ExportOptions.defaults())), PROMPT);
+        float[] same = prefill(load("onnxruntime", export(relabelled, "heads-all", ExportOptions.builder().setPrecision(Precision.FP32).build())), PROMPT);
         assertThat(maxAbs(same, 0, original, 0, original.length)).isLessThanOrEqualTo(TOLERANCE);
     }
 
     @Test
     void quantizedExportsStayCloseToFp32() throws IOException {
         TinyDecoder model = new Variant(true, true).checkpoint();
-        float[] fp32 = prefill(load("onnxruntime", export(model, "quant", ExportOptions.defaults())), PROMPT);
+        float[] fp32 = prefill(load("onnxruntime", export(model, "quant", ExportOptions.builder().setPrecision(Precision.FP32).build())), PROMPT);
         double range = largest(fp32);
         for (Precision p : List.of(Precision.INT8, Precision.INT4)) {
-            CausalLM lm = load("onnxruntime", export(model, "quant", ExportOptions.defaults().withPrecision(p)));
+            CausalLM lm = load("onnxruntime", export(model, "quant", ExportOptions.builder().setPrecision(p).build()));
             float[] logits = prefill(lm, PROMPT);
             double error = maxAbs(logits, 0, fp32, 0, fp32.length);
             double mean = 0;

@@ -123,6 +123,58 @@ class GenerationConfigTest {
         }
     }
 
+    /**
+     * One validation: GenerationDefaults checks each setting it shares with GenerationConfig by
+     * feeding GenerationConfig's builder, so both reject with the very same message, whichever way
+     * the value arrives (its builder, its record constructor as {@code orElse} uses it, the file).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "min_p, 1.5", "min_p, -0.1", "top_p, 0.0", "top_p, 1.01", "top_k, -1", "temperature, -1",
+        "temperature, Infinity", "repetition_penalty, 0.0", "max_new_tokens, 0", "eos_token_id, -2"})
+    void defaultsRejectWithGenerationConfigsOwnMessage(String key, String value) {
+        double v = Double.parseDouble(value);
+        // One switch: each key sets the same value on both builders.
+        record Setters(java.util.function.Consumer<GenerationConfig.Builder> config,
+                java.util.function.Consumer<GenerationDefaults.Builder> defaults) {}
+        Setters set = switch (key) {
+            case "min_p" -> new Setters(b -> b.optMinP(v), b -> b.optMinP(v));
+            case "top_p" -> new Setters(b -> b.optTopP(v), b -> b.optTopP(v));
+            case "top_k" -> new Setters(b -> b.optTopK((int) v), b -> b.optTopK((int) v));
+            case "temperature" -> new Setters(b -> b.optTemperature(v), b -> b.optTemperature(v));
+            case "repetition_penalty" -> new Setters(b -> b.optRepetitionPenalty(v), b -> b.optRepetitionPenalty(v));
+            case "max_new_tokens" -> new Setters(b -> b.optMaxNewTokens((int) v), b -> b.optMaxNewTokens((int) v));
+            default -> new Setters(b -> b.optEosTokenIds(List.of((int) v)), b -> b.optEosTokenIds(List.of((int) v)));
+        };
+        java.util.function.Consumer<GenerationConfig.Builder> config = set.config();
+        java.util.function.Consumer<GenerationDefaults.Builder> defaults = set.defaults();
+        Throwable expected = org.assertj.core.api.Assertions.catchThrowable(
+                () -> config.accept(GenerationConfig.builder()));
+        assertThat(expected).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(key);
+        assertThatThrownBy(() -> defaults.accept(GenerationDefaults.builder()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage(expected.getMessage());
+        // The record constructor (what orElse builds) runs the same check.
+        GenerationDefaults e = GenerationDefaults.empty();
+        java.util.OptionalDouble d = java.util.OptionalDouble.of(v);
+        java.util.OptionalInt i = java.util.OptionalInt.of((int) v);
+        assertThatThrownBy(() -> new GenerationDefaults(e.bosTokenId(),
+                key.equals("eos_token_id") ? List.of((int) v) : List.of(), e.padTokenId(), e.doSample(),
+                key.equals("temperature") ? d : e.temperature(), key.equals("top_k") ? i : e.topK(),
+                key.equals("top_p") ? d : e.topP(), key.equals("min_p") ? d : e.minP(),
+                key.equals("repetition_penalty") ? d : e.repetitionPenalty(),
+                key.equals("max_new_tokens") ? i : e.maxNewTokens(), e.maxLength()))
+                .hasMessage(expected.getMessage());
+        // A greedy file (do_sample false, so the value would not even be used) is still refused,
+        // naming the file and the field; transformers validates these regardless of do_sample too.
+        String json = "{\"do_sample\": false, \"" + key + "\": " + (key.equals("eos_token_id") ? "[" + value + "]"
+                : key.equals("temperature") && value.equals("Infinity") ? "1e999" : value) + "}";
+        assertThatThrownBy(() -> dev.billionllm.core.config.GenerationConfigParser.parse(
+                com.google.gson.JsonParser.parseString(json).getAsJsonObject(), "models/x/generation_config.json"))
+                .isInstanceOf(dev.billionllm.core.ConfigException.class)
+                .hasMessageContaining("models/x/generation_config.json").hasMessageContaining("\"" + key + "\"")
+                .hasMessageContaining(expected.getMessage());
+    }
+
     @Test
     void minPOfOneKeepsOnlyTheMostLikelyTokens() {
         float[] logits = {1f, 3f, 3f, 2f};

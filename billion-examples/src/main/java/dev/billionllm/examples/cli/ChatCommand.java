@@ -44,7 +44,7 @@ final class ChatCommand implements Callable<Integer> {
         try (Model m = model.loadForGeneration(cli.err); LineSource lines = LineSource.open(cli.in, cli.terminal)) {
             Generator generator = m.generator();
             if (drafting.enabled()) {
-                generator = drafting.apply(m, generator, draftModel, model.threads, model.device, cli.err);
+                generator = drafting.apply(m, generator, draftModel, model.flags.threads, model.flags.device, cli.err);
             }
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
             if (!m.chatTemplate().isModelTemplate()) {

@@ -52,7 +52,8 @@ final class DraftOptions {
 
     /**
      * The speculative generator these options ask for, over {@code target}'s; the draft model it
-     * loads is returned in {@code holder} for the caller to close.
+     * loads is returned in {@code holder} for the caller to close, and a draft already in
+     * {@code holder} is reused (serve shares one draft among its targets).
      */
     Generator apply(Model target, Generator plain, Model[] holder, int threads, String device, PrintWriter err) {
         if (draft != null && promptLookup) {
@@ -71,10 +72,12 @@ final class DraftOptions {
                 b.optMaxMatchingNgramSize(maxNgram);
             }
         } else {
-            ModelOptions.noteBundled(draft, err);
-            Model d = Model.load(draft, LoadOptions.builder().optBackend(draftBackend).optDevice(device)
-                    .optThreads(threads).optVariant(draftVariant).build());
-            holder[0] = d;
+            if (holder[0] == null) {
+                ModelOptions.noteBundled(draft, err);
+                holder[0] = Model.load(draft, LoadOptions.builder().optBackend(draftBackend).optDevice(device)
+                        .optThreads(threads).optVariant(draftVariant).build());
+            }
+            Model d = holder[0];
             b = SpeculativeDecoding.withDraftModel(d.lm()).optDraftTokenizer(d.tokenizer()).optAdaptive(adaptive)
                     .optCrossTokenizer(crossTokenizer);
             if (minProbability != null) {

@@ -1,13 +1,13 @@
 package dev.billionllm.examples.cli;
 
 import dev.billionllm.core.ModelResolver;
+import dev.billionllm.core.adapter.LoraAdapter;
+import dev.billionllm.core.adapter.MergedTensorSource;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.Int8Encoding;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.export.Precision;
-import dev.billionllm.core.adapter.LoraAdapter;
-import dev.billionllm.core.adapter.MergedTensorSource;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,9 +74,9 @@ final class ExportCommand implements Callable<Integer> {
         ModelOptions.noteBundled(model, cli.err);
         ModelResolver.Located located = ModelResolver.fromEnvironment().locate(model);
         Path source = located.folder();
-        ExportOptions options = ExportOptions.defaults().withPrecision(precision).withBlockSize(blockSize)
-                .withAccuracyLevel(accuracyLevel).withLmHeadPrecision(lmHeadPrecision)
-                .withFusedAttention(!standardAttention).withInt8Encoding(int8Encoding);
+        ExportOptions options = ExportOptions.builder().setPrecision(precision).optBlockSize(blockSize)
+                .optAccuracyLevel(accuracyLevel).optLmHeadPrecision(lmHeadPrecision)
+                .optFusedAttention(!standardAttention).optInt8Encoding(int8Encoding).build();
         long start = System.nanoTime();
         // Through the spec's declaration, if any, so a declared model_type exports too.
         ModelConfig config = located.config();

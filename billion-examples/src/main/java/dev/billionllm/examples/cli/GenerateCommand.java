@@ -61,7 +61,7 @@ final class GenerateCommand implements Callable<Integer> {
         try (Model m = model.loadForGeneration(cli.err)) {
             Generator generator = m.generator();
             if (drafting.enabled()) {
-                generator = drafting.apply(m, generator, draftModel, model.threads, model.device, cli.err);
+                generator = drafting.apply(m, generator, draftModel, model.flags.threads, model.flags.device, cli.err);
             }
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
             Prompt prompt = input.ids != null ? Prompt.ids(input.ids)

@@ -4,21 +4,14 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.ModelResolver;
-import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.cache.ExportCache;
-import dev.billionllm.core.cache.FastPath;
 import dev.billionllm.core.export.OnnxExporter;
-import dev.billionllm.core.export.Precision;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options that pick and load a model, shared by every command that runs one. */
@@ -33,44 +26,9 @@ final class ModelOptions {
             defaultValue = DEFAULT_BUNDLED)
     String model;
 
-    @Option(names = "--backend", paramLabel = "NAME",
-            description = "pytorch or onnxruntime (default: generate, chat and compare run safetensors models "
-                    + "through a cached ONNX export at --precision; other commands use pytorch).")
-    String backend;
-
-    @Option(names = "--precision", paramLabel = "P",
-            description = "FP32, INT8 or INT4: runs a safetensors model through an ONNX export at this precision, "
-                    + "built once and cached (see billion cache); FP32 without --backend is the exact PyTorch path "
-                    + "(default for generate, chat, compare: INT8).")
-    Precision precision;
-
-    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu or gpu:N (default: engine default).")
-    String device;
-
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "Intra-op threads, at most 4 x the available processors; 0 = engine default.")
-    int threads;
-
-    @Option(names = "--variant", paramLabel = "NAME",
-            description = "ONNX file variant: fp32, quantized, int8, q4, q4f16, fp16 or a file name.")
-    String variant;
-
-    @Option(names = "--backend-option", paramLabel = "KEY=VALUE",
-            description = "Backend-specific option, repeatable; onnxruntime reads optimization=none|basic|extended|all "
-                    + "and spinning=true|false.")
-    Map<String, String> backendOptions = new LinkedHashMap<>();
-
-    @Option(names = "--adapter", paramLabel = "DIR",
-            description = "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors); repeat to "
-                    + "stack adapters. Runs on the pytorch backend, unmerged unless --merge-adapter.")
-    List<Path> adapters = new ArrayList<>();
-
-    @Option(names = "--merge-adapter",
-            description = "Fold the adapters into the weights at load (W + scale*B*A): no per-token cost.")
-    boolean mergeAdapter;
-
-    /** Whether the fast path's choice was printed already (once per command, not per model). */
-    private boolean reasonPrinted;
+    /** How it is loaded: backend, precision, device, threads, adapters, ... (shared with serve). */
+    @Mixin
+    LoadFlags flags = new LoadFlags();
 
     /**
      * Loads the model as named, saying on {@code err} when a bundled model stands in: PyTorch for
@@ -82,7 +40,7 @@ final class ModelOptions {
 
     /**
      * Loads the model for generation: safetensors models run through the cached ONNX export that
-     * {@link FastPath} picks unless {@code --backend pytorch} or {@code --precision fp32} says
+     * {@code Model.load} picks for {@code Precision.AUTO} unless {@code --backend pytorch} or {@code --precision fp32} says
      * otherwise; the export is built on first use with a progress bar on {@code err}.
      */
     Model loadForGeneration(PrintWriter err) {
@@ -94,26 +52,7 @@ final class ModelOptions {
     }
 
     private Model load(String reference, PrintWriter err, boolean fastByDefault) {
-        LoadOptions.Builder builder = LoadOptions.builder().optBackend(backend).optDevice(device).optThreads(threads)
-                .optVariant(variant);
-        backendOptions.forEach(builder::optBackendOption);
-        builder.optMergeAdapters(mergeAdapter);
-        adapters.forEach(builder::optAdapter);
-        LoadOptions options = builder.build();
-        noteBundled(reference, err);
-        // Adapters run on the PyTorch backend (unmerged, or merged at load): no export for them.
-        if ((!fastByDefault && precision == null) || !adapters.isEmpty()) {
-            return Model.load(reference, options);
-        }
-        Path folder = ModelResolver.fromEnvironment().resolve(reference);
-        FastPath path = FastPath.choose(folder, backend, precision);
-        if (path.reason() != null && !reasonPrinted) {
-            err.println("[" + path.reason() + "]");
-            err.flush();
-            reasonPrinted = true;
-        }
-        Path toLoad = path.prepare(folder, ExportCache.atDefaultLocation(), err);
-        return Model.load(toLoad, options.toBuilder().optBackend(path.backend()).build());
+        return flags.load(reference, err, fastByDefault);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.billionllm.examples.cli;
 
 import dev.billionllm.core.Model;
+import dev.billionllm.core.generate.Generator;
 import dev.billionllm.server.BillionServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -30,19 +32,13 @@ final class ServeCommand implements Callable<Integer> {
                     + "Clients name it by what you typed here, or by the folder name for a path.")
     List<String> models;
 
-    @Option(names = "--backend", paramLabel = "NAME",
-            description = "pytorch or onnxruntime (default: pytorch for safetensors folders).")
-    String backend;
+    /** Loading options, the same as generate's, applied to every {@code -m}. */
+    @Mixin
+    LoadFlags flags = new LoadFlags();
 
-    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu or gpu:N (default: engine default).")
-    String device;
-
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "Intra-op threads per model; 0 = engine default.")
-    int threads;
-
-    @Option(names = "--variant", paramLabel = "NAME", description = "ONNX file variant: fp32, int8, q4, ...")
-    String variant;
+    /** Speculative decoding, as generate's {@code --draft} / {@code --prompt-lookup}, for every {@code -m}. */
+    @Mixin
+    DraftOptions drafting = new DraftOptions();
 
     @Option(names = "--host", paramLabel = "HOST", defaultValue = BillionServer.Builder.DEFAULT_HOST,
             description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface).")
@@ -85,6 +81,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Model> loaded = new ArrayList<>();
+        Model[] draft = new Model[1]; // one draft model shared by every served target
         BillionServer server = null;
         CliShutdown.Work work = null;
         try {
@@ -105,11 +102,17 @@ final class ServeCommand implements Callable<Integer> {
                 builder.optMaxBatch(maxBatch);
             }
             for (String reference : models) {
-                Model m = load(reference);
+                // Loaded exactly as generate and chat load it (the fast path by default).
+                Model m = flags.load(reference, cli.err, true);
                 loaded.add(m);
-                builder.addModel(modelId(reference), m);
-                cli.err.printf("[serve] loaded %s as '%s' on %s in %d ms%n", m.folder(), modelId(reference),
-                        m.backend(), m.loadTime().toMillis());
+                Generator generator = m.generator();
+                if (drafting.enabled()) {
+                    generator = drafting.apply(m, generator, draft, flags.threads, flags.device, cli.err);
+                }
+                builder.addModel(modelId(reference), generator, m.tokenizer());
+                cli.err.printf("[serve] loaded %s as '%s' on %s in %d ms%s%n", m.folder(), modelId(reference),
+                        m.backend(), m.loadTime().toMillis(), drafting.enabled()
+                                ? ", " + generator.strategy().name() + " decoding" : "");
             }
             server = builder.build();
             BillionServer running = server;
@@ -131,23 +134,13 @@ final class ServeCommand implements Callable<Integer> {
                 server.close();
             }
             loaded.forEach(Model::close);
+            if (draft[0] != null) {
+                draft[0].close();
+            }
             if (work != null) {
                 work.close();
             }
         }
-    }
-
-    /**
-     * Loads one model exactly as generate and chat do (the fast path by default); only the
-     * model list differs, because serve takes several {@code -m} and ModelOptions one.
-     */
-    private Model load(String reference) {
-        ModelOptions loader = new ModelOptions();
-        loader.backend = backend;
-        loader.device = device;
-        loader.threads = threads;
-        loader.variant = variant;
-        return loader.loadForGeneration(reference, cli.err);
     }
 
     /** What clients pass as "model": the reference as typed, or the folder name for a path. */

@@ -147,6 +147,18 @@ class BillionCliTest {
         assertThat(bad.err()).contains("fp32 only");
     }
 
+    @Test
+    void precisionAutoIsForLoadingNotForExporting(@TempDir Path tmp) {
+        Run export = run("", "export", "-m", model("tiny-tinyllama"), "-o", tmp.resolve("out").toString(),
+                "--precision", "auto");
+        assertThat(export.code()).isEqualTo(2);
+        assertThat(export.err()).contains("AUTO is for loading").contains("FP32, INT8 or INT4");
+        Run adapted = run("", "generate", "-m", model("tiny-tinyllama"), "--precision", "int8", "--adapter",
+                Fixtures.dir("tiny-tinyllama-lora-peft").toString(), "-p", "hi", "-n", "2");
+        assertThat(adapted.code()).isEqualTo(2);
+        assertThat(adapted.err()).contains("cannot run LoRA adapters").contains("billion export --adapter");
+    }
+
     private static List<String> answers(Run r) {
         return r.out().lines().filter(l -> l.startsWith("assistant> ")).collect(Collectors.toList());
     }

@@ -1,0 +1,63 @@
+package dev.billionllm.core.internal.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import dev.billionllm.core.arch.Numerics;
+import dev.billionllm.core.config.Activation;
+import dev.billionllm.core.config.MlpKind;
+
+/**
+ * The feed-forward block: gated {@code down(act(gate(x)) * up(x))} (llama, stablelm; gate and up
+ * fused into one projection at load time) or plain {@code down(act(up(x)))} (gpt_neox).
+ */
+final class Mlp {
+    private final MlpKind kind;
+    private final Activation activation;
+    private final Linear up; // GATED: hidden -> 2 * intermediate as [gate | up]; PLAIN: hidden -> intermediate
+    private final Linear down; // intermediate -> hidden
+    private final long intermediate;
+
+    public Mlp(MlpKind kind, Activation activation, Linear up, Linear down) {
+        this.kind = kind;
+        this.activation = activation;
+        this.up = up;
+        this.down = down;
+        this.intermediate = down.inFeatures();
+    }
+
+    /** Applies the block to {@code x [batch, seq, hidden]}. */
+    public NDArray forward(NDArray x) {
+        NDArray h = up.apply(x);
+        if (kind == MlpKind.GATED) {
+            NDList gateUp = h.split(new long[] {intermediate}, h.getShape().dimension() - 1);
+            return down.apply(activate(gateUp.get(0)).mul(gateUp.get(1)));
+        }
+        return down.apply(activate(h));
+    }
+
+    private NDArray activate(NDArray x) {
+        switch (activation) {
+            case SILU:
+                return x.mul(x.getNDArrayInternal().sigmoid());
+            case GELU:
+                // torch's default gelu is the exact erf form, which is what "gelu" means in transformers.
+                return x.getNDArrayInternal().gelu();
+            case GELU_TANH: {
+                NDArray inner = x.add(x.pow(3).mul(Numerics.GELU_TANH_CUBIC)).mul(Numerics.GELU_TANH_SCALE);
+                return x.mul(0.5f).mul(inner.tanh().add(1f));
+            }
+            default:
+                throw new AssertionError(activation);
+        }
+    }
+
+    /** The first projection (fused gate/up for gated MLPs). */
+    public Linear up() {
+        return up;
+    }
+
+    /** The down projection. */
+    public Linear down() {
+        return down;
+    }
+}
