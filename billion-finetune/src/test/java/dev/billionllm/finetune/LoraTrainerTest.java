@@ -245,13 +245,17 @@ class LoraTrainerTest {
             hit.load(start);
             LoraTrainer.StepResult resumed = hit.step(batch, 1e-3, 1.0, 5);
             LoraTrainer.StepResult reference = clean.step(batch, 1e-3, 1.0, 5);
-            assertThat(resumed.loss()).isEqualTo(reference.loss());
-            assertThat(resumed.gradNorm()).isEqualTo(reference.gradNorm());
+            // Close, not bit-equal: what this guards against (a NaN gradient left behind, a counted
+            // optimizer step changing the bias correction) moves every weight by about the learning rate.
+            assertThat(resumed.loss()).isCloseTo(reference.loss(), org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(resumed.gradNorm()).isCloseTo(reference.gradNorm(), org.assertj.core.data.Offset.offset(1e-9));
             LoraAdapter a = hit.adapter();
             LoraAdapter b = clean.adapter();
             for (String name : a.modules().keySet()) {
-                assertThat(a.modules().get(name).a()).isEqualTo(b.modules().get(name).a());
-                assertThat(a.modules().get(name).b()).isEqualTo(b.modules().get(name).b());
+                assertThat(a.modules().get(name).a()).containsExactly(b.modules().get(name).a(),
+                        org.assertj.core.data.Offset.offset(1e-7f));
+                assertThat(a.modules().get(name).b()).containsExactly(b.modules().get(name).b(),
+                        org.assertj.core.data.Offset.offset(1e-7f));
             }
         }
     }
