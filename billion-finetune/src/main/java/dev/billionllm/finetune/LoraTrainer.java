@@ -17,6 +17,7 @@ import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.internal.backend.pytorch.LoraLayers;
 import dev.billionllm.core.internal.backend.pytorch.LoraModule;
 import dev.billionllm.core.internal.backend.pytorch.PtNoGrad;
+import dev.billionllm.core.internal.model.Scalars;
 import dev.billionllm.core.internal.model.Step;
 import dev.billionllm.core.internal.model.Transformer;
 import dev.billionllm.core.internal.model.WeightReader;
@@ -269,7 +270,8 @@ public final class LoraTrainer implements AutoCloseable {
                 engine.setRandomSeed((int) (dropoutSeed * 31 + i));
                 try (NDManager step = paramManager.newSubManager(); GradientCollector collector = openCollector()) {
                     NDArray sum = lossSum(microBatches.get(i), step);
-                    collector.backward(sum.div(total));
+                    // Not sum.div(total): see Scalars (autograd would keep a Java-backed constant).
+                    collector.backward(Scalars.div(sum, total));
                     lossSum += sum.toType(DataType.FLOAT64, false).getDouble();
                 }
             }

@@ -209,6 +209,60 @@ class LoraTrainerTest {
         }
     }
 
+    @Test
+    void garbageCollectionsDuringTrainingChangeNothing() throws Exception {
+        // DJL's x.mul(number) made the constant on a Java buffer that autograd kept without keeping
+        // it alive: a GC mid-step freed it and the backward pass read freed memory (gradient norms of
+        // 1e12, NaN steps). See Scalars. A thread that collects every few milliseconds made 14 of 15
+        // six-step runs differ before the fix.
+        LoraConfig lora = LoraConfig.builder().setRank(4).optAlpha(8).optDropout(0.1).build();
+        List<Example> data = FineTunerTest.demoExamples(BeforeAfterDemo.bundledData(
+                java.nio.file.Files.createTempDirectory("gc-data")));
+        List<double[]> quiet = new ArrayList<>();
+        List<double[]> collected = new ArrayList<>();
+        float[][] quietWeights = train(lora, data, quiet, false);
+        float[][] collectedWeights = train(lora, data, collected, true);
+        for (int s = 0; s < quiet.size(); s++) {
+            assertThat(collected.get(s)).as("loss and gradient norm of step %d", s + 1).containsExactly(quiet.get(s));
+        }
+        for (int i = 0; i < quietWeights.length; i++) {
+            assertThat(collectedWeights[i]).as("parameter %d", i).containsExactly(quietWeights[i]);
+        }
+    }
+
+    private static float[][] train(LoraConfig lora, List<Example> data, List<double[]> log, boolean collectGarbage)
+            throws InterruptedException {
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread collector = new Thread(() -> {
+            while (!done.get()) {
+                System.gc();
+                try {
+                    Thread.sleep(3);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try (LoraTrainer t = trainer(lora, DataType.FLOAT32)) {
+            if (collectGarbage) {
+                collector.start();
+            }
+            for (int s = 0; s < 6; s++) {
+                LoraTrainer.StepResult r = t.step(List.of(data.subList(2 * s, 2 * s + 2)), 1e-3, 1.0, s);
+                log.add(new double[] {r.loss(), r.gradNorm()});
+            }
+            done.set(true);
+            collector.join();
+            LoraAdapter adapter = t.adapter();
+            List<float[]> weights = new ArrayList<>();
+            adapter.modules().values().forEach(w -> {
+                weights.add(w.a());
+                weights.add(w.b());
+            });
+            return weights.toArray(new float[0][]);
+        }
+    }
+
     /** A copy of {@code adapter} with one value of the first module's B replaced. */
     static LoraAdapter withOneB(LoraAdapter adapter, float value) {
         Map<String, LoraAdapter.Weights> modules = new LinkedHashMap<>();

@@ -101,7 +101,7 @@ public final class Attention {
         // Grouped-query attention without repeating k/v: the G = H/K query heads that share a kv
         // head are folded into the row dimension, [B, K, G*S, D] x [B, K, D, T].
         long groups = heads / kvHeads;
-        NDArray qGrouped = q.mul(scale).reshape(batch, kvHeads, groups * seq, headDim);
+        NDArray qGrouped = Scalars.mul(q, scale).reshape(batch, kvHeads, groups * seq, headDim);
         NDArray scores = qGrouped.matMul(keys.transpose(0, 1, 3, 2))
                 .reshape(batch, kvHeads, groups, seq, total)
                 .addi(step.mask()); // mask [B, 1, 1, S, T]

@@ -43,8 +43,9 @@ final class Mlp {
                 // torch's default gelu is the exact erf form, which is what "gelu" means in transformers.
                 return x.getNDArrayInternal().gelu();
             case GELU_TANH: {
-                NDArray inner = x.add(x.pow(3).mul(Numerics.GELU_TANH_CUBIC)).mul(Numerics.GELU_TANH_SCALE);
-                return x.mul(0.5f).mul(inner.tanh().add(1f));
+                NDArray inner = Scalars.mul(x.add(Scalars.mul(Scalars.pow(x, 3), Numerics.GELU_TANH_CUBIC)),
+                        Numerics.GELU_TANH_SCALE);
+                return Scalars.mul(x, 0.5f).mul(Scalars.add(inner.tanh(), 1f));
             }
             default:
                 throw new AssertionError(activation);

@@ -44,7 +44,7 @@ interface Norm {
         public NDArray apply(NDArray x) {
             NDArray variance = x.square().mean(new int[] {-1}, true);
             // x * rsqrt(var + eps), then the weight, in transformers' order.
-            return x.mul(variance.add(eps).pow(-0.5)).mul(weight);
+            return x.mul(Scalars.pow(Scalars.add(variance, eps), -0.5)).mul(weight);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.billionllm.core.internal.backend.pytorch;
 
 import ai.djl.ndarray.NDArray;
+import dev.billionllm.core.internal.model.Scalars;
 
 /**
  * One adapted module's engine arrays: {@code A [r, in]} and {@code B [out, r]} in PEFT's layout,
@@ -24,6 +25,6 @@ public record LoraModule(NDArray a, NDArray b, float scaling, float dropout) {
                 ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow()
                 : x;
         NDArray low = in.getNDArrayInternal().linear(in, a, null).singletonOrThrow();
-        return low.getNDArrayInternal().linear(low, b, null).singletonOrThrow().muli(scaling);
+        return Scalars.muli(low.getNDArrayInternal().linear(low, b, null).singletonOrThrow(), scaling);
     }
 }
