@@ -72,4 +72,17 @@ class BatchingServeTest {
             assertThat(ServerTestSupport.metric(server, "billion_batch_size")).isZero();
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void batchingIsTheDefaultWithSixteenRowsAndMaxBatchIsCappedByConcurrency() {
+        ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
+        try (BillionServer server = ServerTestSupport.start(model, log, b -> b)) {
+            assertThat(log).anyMatch(l -> l.contains("continuous batching, up to "
+                    + BillionServer.Builder.DEFAULT_MAX_CONCURRENCY + " requests per step"));
+        }
+        log.clear();
+        try (BillionServer server = ServerTestSupport.start(model, log, b -> b.optMaxConcurrency(3).optMaxBatch(8))) {
+            assertThat(log).anyMatch(l -> l.contains("continuous batching, up to 3 requests per step"));
+        }
+    }
 }

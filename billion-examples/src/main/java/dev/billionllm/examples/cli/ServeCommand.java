@@ -53,9 +53,9 @@ final class ServeCommand implements Callable<Integer> {
                     + " environment variable, else no key).")
     String apiKey;
 
-    @Option(names = "--max-concurrency", paramLabel = "N", defaultValue = "4",
-            description = "Generations running at once (default: ${DEFAULT-VALUE}).")
-    int maxConcurrency;
+    @Option(names = "--max-concurrency", paramLabel = "N",
+            description = "Generations running at once (default: 16 with batching, 4 with --no-batching).")
+    Integer maxConcurrency;
 
     @Option(names = "--max-batch", paramLabel = "N",
             description = "Requests of one model decoded together in one batched step (default: --max-concurrency).")
@@ -89,7 +89,6 @@ final class ServeCommand implements Callable<Integer> {
                     .optHost(host)
                     .optPort(port)
                     .optApiKey(apiKey != null ? apiKey : System.getenv(API_KEY_ENV))
-                    .optMaxConcurrency(maxConcurrency)
                     .optBatching(!noBatching)
                     .optQueueSize(queue)
                     .optMaxTokensCap(maxTokensCap)
@@ -98,6 +97,9 @@ final class ServeCommand implements Callable<Integer> {
                         cli.err.println("[serve] " + line);
                         cli.err.flush();
                     });
+            if (maxConcurrency != null) {
+                builder.optMaxConcurrency(maxConcurrency);
+            }
             if (maxBatch != null) {
                 builder.optMaxBatch(maxBatch);
             }
