@@ -92,38 +92,97 @@ public final class LogitsProcessors {
      */
     public static LogitsProcessor topP(double p) {
         GenerationConfig.checkTopP(p);
-        return (logits, context) -> {
-            int[] order = ascendingFinite(logits);
-            double[] probs = softmaxOf(logits, order);
-            double cumulative = 0;
-            // the last (most likely) id is never removed
-            for (int j = 0; j < order.length - 1; j++) {
-                cumulative += probs[j];
-                if (cumulative <= 1 - p) {
-                    logits[order[j]] = Float.NEGATIVE_INFINITY;
-                } else {
-                    break;
-                }
+        return (logits, context) -> topP(logits, p);
+    }
+
+    /**
+     * The nucleus filter without sorting the vocabulary. Walking from the least likely id, an id is
+     * removed while the mass up to it is at most {@code 1 - p}; equivalently, walking from the most
+     * likely id, an id stays while the mass strictly above it is below {@code p}. The ids are put in
+     * buckets by the binary exponent of their unnormalised probability {@code exp(l - max)} (bucket
+     * b holds [2^-(b+1), 2^-b)): whole buckets above the one where the mass reaches {@code p} stay,
+     * whole buckets below it go, and only that one bucket is sorted and walked. A sort of the whole
+     * vocabulary took 2-12 ms per token at 32k-128k ids. Ties are ordered as {@link #sortKey}
+     * orders them (logit, then id).
+     */
+    static void topP(float[] logits, double p) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            if (Float.isNaN(l) || l == Float.POSITIVE_INFINITY) {
+                return; // no distribution to cut: keep every id, as the sorted walk does
             }
-        };
+            max = Math.max(max, l);
+        }
+        if (max == Float.NEGATIVE_INFINITY) {
+            return;
+        }
+        final int buckets = 64;
+        double[] e = new double[logits.length];
+        byte[] bucketOf = new byte[logits.length];
+        double[] mass = new double[buckets];
+        double z = 0;
+        for (int i = 0; i < logits.length; i++) {
+            if (logits[i] != Float.NEGATIVE_INFINITY) {
+                e[i] = Math.exp(logits[i] - (double) max);
+                int b = Math.min(buckets - 1, -Math.getExponent(e[i])); // e <= 1, so the exponent is <= 0
+                bucketOf[i] = (byte) b;
+                mass[b] += e[i];
+                z += e[i];
+            }
+        }
+        double need = p * z;
+        double above = 0;
+        int cut = 0;
+        while (cut < buckets - 1 && above + mass[cut] < need) {
+            above += mass[cut++];
+        }
+        // Every id in a bucket before `cut` has less than `need` above it: it stays. Every id in a
+        // bucket after it has at least `need` above it: it goes. Walk the bucket `cut` in order.
+        int n = 0;
+        long[] keys = new long[16];
+        for (int i = 0; i < logits.length; i++) {
+            if (logits[i] != Float.NEGATIVE_INFINITY && bucketOf[i] == cut) {
+                if (n == keys.length) {
+                    keys = Arrays.copyOf(keys, n * 2);
+                }
+                keys[n++] = sortKey(logits[i], i);
+            }
+        }
+        Arrays.sort(keys, 0, n);
+        boolean[] keep = new boolean[logits.length];
+        for (int j = n - 1; j >= 0 && above < need; j--) {
+            int id = (int) keys[j];
+            keep[id] = true;
+            above += e[id];
+        }
+        for (int i = 0; i < logits.length; i++) {
+            if (logits[i] != Float.NEGATIVE_INFINITY && !keep[i] && bucketOf[i] >= cut) {
+                logits[i] = Float.NEGATIVE_INFINITY;
+            }
+        }
     }
 
     /**
      * Removes ids whose probability is below {@code p} times the most likely id's probability;
-     * the most likely id always stays.
+     * the most likely id always stays. The ratio of two probabilities is {@code exp} of the
+     * difference of their logits, so no softmax over the vocabulary is needed.
      */
     public static LogitsProcessor minP(double p) {
         GenerationConfig.checkMinP(p);
         return (logits, context) -> {
-            int[] order = ascendingFinite(logits);
-            if (order.length == 0) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (float l : logits) {
+                if (Float.isNaN(l) || l == Float.POSITIVE_INFINITY) {
+                    return;
+                }
+                max = Math.max(max, l);
+            }
+            if (max == Float.NEGATIVE_INFINITY) {
                 return;
             }
-            double[] probs = softmaxOf(logits, order);
-            double threshold = p * probs[order.length - 1];
-            for (int j = 0; j < order.length - 1; j++) {
-                if (probs[j] < threshold) {
-                    logits[order[j]] = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < logits.length; i++) {
+                if (logits[i] != Float.NEGATIVE_INFINITY && Math.exp(logits[i] - (double) max) < p) {
+                    logits[i] = Float.NEGATIVE_INFINITY;
                 }
             }
         };
@@ -141,45 +200,12 @@ public final class LogitsProcessors {
     }
 
     /**
-     * Indices of the logits above negative infinity, sorted by logit ascending and then by index.
-     * Sorting packed longs (order-preserving float bits, then the index) avoids boxing on a
-     * 128k-wide vocabulary.
+     * A long that sorts like (logit, id): order-preserving float bits above the id. Sorting these
+     * avoids boxing on a 128k-wide vocabulary.
      */
-    static int[] ascendingFinite(float[] logits) {
-        long[] keys = new long[logits.length];
-        int n = 0;
-        for (int i = 0; i < logits.length; i++) {
-            float l = logits[i];
-            if (l != Float.NEGATIVE_INFINITY) {
-                int bits = Float.floatToIntBits(l);
-                bits ^= (bits >> 31) & 0x7fffffff; // negative floats: flip so that ints sort like floats
-                keys[n++] = ((long) bits << 32) | (i & 0xffffffffL);
-            }
-        }
-        keys = Arrays.copyOf(keys, n);
-        Arrays.sort(keys);
-        int[] order = new int[n];
-        for (int j = 0; j < n; j++) {
-            order[j] = (int) keys[j];
-        }
-        return order;
-    }
-
-    /** Softmax over {@code logits[order[j]]} in double precision, in the order given (max last). */
-    private static double[] softmaxOf(float[] logits, int[] order) {
-        double[] probs = new double[order.length];
-        if (order.length == 0) {
-            return probs;
-        }
-        double max = logits[order[order.length - 1]];
-        double sum = 0;
-        for (int j = 0; j < order.length; j++) {
-            probs[j] = Math.exp(logits[order[j]] - max);
-            sum += probs[j];
-        }
-        for (int j = 0; j < order.length; j++) {
-            probs[j] /= sum;
-        }
-        return probs;
+    static long sortKey(float logit, int id) {
+        int bits = Float.floatToIntBits(logit);
+        bits ^= (bits >> 31) & 0x7fffffff; // negative floats: flip so that ints sort like floats
+        return ((long) bits << 32) | (id & 0xffffffffL);
     }
 }

@@ -196,4 +196,90 @@ class SamplersTest {
         assertThatThrownBy(() -> LogitsProcessors.temperature(0)).hasMessageContaining("> 0");
         assertThatThrownBy(() -> LogitsProcessors.repetitionPenalty(-1)).hasMessageContaining("> 0");
     }
+
+    /** The sorted walk top-p and min-p used before (a sort of the whole vocabulary): the oracle. */
+    private static void sortedTopP(float[] logits, double p) {
+        int[] order = ascending(logits);
+        double[] probs = softmax(logits, order);
+        double cumulative = 0;
+        for (int j = 0; j < order.length - 1; j++) {
+            cumulative += probs[j];
+            if (cumulative <= 1 - p) {
+                logits[order[j]] = Float.NEGATIVE_INFINITY;
+            } else {
+                break;
+            }
+        }
+    }
+
+    private static void sortedMinP(float[] logits, double p) {
+        int[] order = ascending(logits);
+        if (order.length == 0) {
+            return;
+        }
+        double[] probs = softmax(logits, order);
+        double threshold = p * probs[order.length - 1];
+        for (int j = 0; j < order.length - 1; j++) {
+            if (probs[j] < threshold) {
+                logits[order[j]] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    private static int[] ascending(float[] logits) {
+        return java.util.stream.IntStream.range(0, logits.length).filter(i -> logits[i] != Float.NEGATIVE_INFINITY)
+                .boxed().sorted(java.util.Comparator.<Integer>comparingDouble(i -> logits[i]).thenComparingInt(i -> i))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
+    private static double[] softmax(float[] logits, int[] order) {
+        double[] probs = new double[order.length];
+        if (order.length == 0) {
+            return probs;
+        }
+        double max = logits[order[order.length - 1]];
+        double sum = 0;
+        for (int j = 0; j < order.length; j++) {
+            probs[j] = Math.exp(logits[order[j]] - max);
+            sum += probs[j];
+        }
+        for (int j = 0; j < order.length; j++) {
+            probs[j] /= sum;
+        }
+        return probs;
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(doubles = {0.0137, 0.1371, 0.5137, 0.9137, 0.9513, 0.99913,
+        0.9999999137})
+    void topPAndMinPRemoveExactlyWhatTheSortedWalkRemoves(double p) {
+        // Peaked, flat and tied distributions, with ids already excluded, from 1 to 3000 ids: the
+        // filters that no longer sort the vocabulary must remove the same ids as the walk that did.
+        // (p is not a multiple of 1/k: with k tied ids a round p puts the cut exactly on a step of the
+        // cumulative mass, where either walk's answer is a last-bit rounding of its own sum, as
+        // torch's float32 cumsum is of its.)
+        java.util.Random random = new java.util.Random(Double.hashCode(p));
+        for (int trial = 0; trial < 300; trial++) {
+            int vocab = 1 + random.nextInt(trial % 10 == 0 ? 3000 : 60);
+            double scale = new double[] {0.01, 0.3, 1, 3, 10, 40}[trial % 6];
+            float[] logits = new float[vocab];
+            for (int i = 0; i < vocab; i++) {
+                double v = random.nextGaussian() * scale;
+                logits[i] = trial % 3 == 0 ? Math.round(v) : (float) v; // every third: many ties
+                if (random.nextInt(10) == 0) {
+                    logits[i] = Float.NEGATIVE_INFINITY;
+                }
+            }
+            float[] fast = logits.clone();
+            float[] sorted = logits.clone();
+            LogitsProcessors.topP(p).process(fast, new int[0]);
+            sortedTopP(sorted, p);
+            assertThat(fast).as("top-p %s, trial %d", p, trial).containsExactly(sorted);
+            fast = logits.clone();
+            sorted = logits.clone();
+            LogitsProcessors.minP(p).process(fast, new int[0]);
+            sortedMinP(sorted, p);
+            assertThat(fast).as("min-p %s, trial %d", p, trial).containsExactly(sorted);
+        }
+    }
 }
