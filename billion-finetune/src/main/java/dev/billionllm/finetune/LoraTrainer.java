@@ -271,7 +271,7 @@ public final class LoraTrainer implements AutoCloseable {
                 try (NDManager step = paramManager.newSubManager(); GradientCollector collector = openCollector()) {
                     NDArray sum = lossSum(microBatches.get(i), step);
                     // Not sum.div(total): see Scalars (autograd would keep a Java-backed constant).
-                    collector.backward(Scalars.div(sum, total));
+                    collector.backward(Scalars.apply(sum, total, NDArray::div));
                     lossSum += sum.toType(DataType.FLOAT64, false).getDouble();
                 }
             }

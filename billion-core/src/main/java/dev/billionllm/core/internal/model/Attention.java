@@ -19,7 +19,7 @@ public final class Attention {
     private final int heads;
     private final int kvHeads;
     private final int headDim;
-    private final float scale;
+    private final NDArray scale; // 1/sqrt(headDim), made once (see Scalars)
     private final Linear qkv; // hidden -> (heads + 2 kvHeads) * headDim
     private final Linear output; // heads * headDim -> hidden
     private final Norm qkNorm; // null unless qk-norm; over [B, H + K, S, D]
@@ -35,7 +35,7 @@ public final class Attention {
         this.heads = config.numAttentionHeads();
         this.kvHeads = config.numKeyValueHeads();
         this.headDim = config.headDim();
-        this.scale = Numerics.attentionScale(headDim);
+        this.scale = Scalars.of(rotateHalf.getManager(), Numerics.attentionScale(headDim));
         this.qkv = qkv;
         this.output = output;
         this.qkNorm = qkNorm;
@@ -101,7 +101,7 @@ public final class Attention {
         // Grouped-query attention without repeating k/v: the G = H/K query heads that share a kv
         // head are folded into the row dimension, [B, K, G*S, D] x [B, K, D, T].
         long groups = heads / kvHeads;
-        NDArray qGrouped = Scalars.mul(q, scale).reshape(batch, kvHeads, groups * seq, headDim);
+        NDArray qGrouped = q.mul(scale).reshape(batch, kvHeads, groups * seq, headDim);
         NDArray scores = qGrouped.matMul(keys.transpose(0, 1, 3, 2))
                 .reshape(batch, kvHeads, groups, seq, total)
                 .addi(step.mask()); // mask [B, 1, 1, S, T]

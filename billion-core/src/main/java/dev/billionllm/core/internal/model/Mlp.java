@@ -43,9 +43,10 @@ final class Mlp {
                 // torch's default gelu is the exact erf form, which is what "gelu" means in transformers.
                 return x.getNDArrayInternal().gelu();
             case GELU_TANH: {
-                NDArray inner = Scalars.mul(x.add(Scalars.mul(Scalars.pow(x, 3), Numerics.GELU_TANH_CUBIC)),
-                        Numerics.GELU_TANH_SCALE);
-                return Scalars.mul(x, 0.5f).mul(Scalars.add(inner.tanh(), 1f));
+                NDArray cube = Scalars.apply(x, 3, NDArray::pow);
+                NDArray inner = Scalars.apply(x.add(Scalars.apply(cube, Numerics.GELU_TANH_CUBIC, NDArray::mul)),
+                        Numerics.GELU_TANH_SCALE, NDArray::mul);
+                return Scalars.apply(x, 0.5f, NDArray::mul).mul(Scalars.apply(inner.tanh(), 1f, NDArray::add));
             }
             default:
                 throw new AssertionError(activation);

@@ -33,18 +33,21 @@ interface Norm {
     /** {@code x / sqrt(mean(x^2) + eps) * weight}. */
     final class RmsNorm implements Norm {
         private final NDArray weight;
-        private final double eps;
+        // Made once beside the weight, not per step (see Scalars for why not x.add(double)).
+        private final NDArray eps;
+        private final NDArray minusHalf;
 
         RmsNorm(NDArray weight, double eps) {
             this.weight = weight;
-            this.eps = eps;
+            this.eps = Scalars.of(weight.getManager(), eps);
+            this.minusHalf = Scalars.of(weight.getManager(), -0.5);
         }
 
         @Override
         public NDArray apply(NDArray x) {
             NDArray variance = x.square().mean(new int[] {-1}, true);
             // x * rsqrt(var + eps), then the weight, in transformers' order.
-            return x.mul(Scalars.pow(Scalars.add(variance, eps), -0.5)).mul(weight);
+            return x.mul(variance.add(eps).pow(minusHalf)).mul(weight);
         }
     }
 

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.function.BinaryOperator;
 
 /**
  * Arithmetic with a constant that stays correct under autograd. Use these instead of DJL's
@@ -35,38 +36,13 @@ public final class Scalars {
                 SparseFormat.DENSE);
     }
 
-    /** {@code x * n}. */
-    public static NDArray mul(NDArray x, Number n) {
+    /**
+     * {@code op(x, n)} with {@code n} as an engine-made constant, e.g. {@code apply(q, scale,
+     * NDArray::mul)}. For a constant used every step, hold an {@link #of} array instead.
+     */
+    public static NDArray apply(NDArray x, Number n, BinaryOperator<NDArray> op) {
         try (NDArray c = of(x.getManager(), n)) {
-            return x.mul(c);
-        }
-    }
-
-    /** {@code x *= n}, in place. */
-    public static NDArray muli(NDArray x, Number n) {
-        try (NDArray c = of(x.getManager(), n)) {
-            return x.muli(c);
-        }
-    }
-
-    /** {@code x / n}. */
-    public static NDArray div(NDArray x, Number n) {
-        try (NDArray c = of(x.getManager(), n)) {
-            return x.div(c);
-        }
-    }
-
-    /** {@code x + n}. */
-    public static NDArray add(NDArray x, Number n) {
-        try (NDArray c = of(x.getManager(), n)) {
-            return x.add(c);
-        }
-    }
-
-    /** {@code x ^ n}. */
-    public static NDArray pow(NDArray x, Number n) {
-        try (NDArray c = of(x.getManager(), n)) {
-            return x.pow(c);
+            return op.apply(x, c);
         }
     }
 }

@@ -25,6 +25,6 @@ public record LoraModule(NDArray a, NDArray b, float scaling, float dropout) {
                 ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow()
                 : x;
         NDArray low = in.getNDArrayInternal().linear(in, a, null).singletonOrThrow();
-        return Scalars.muli(low.getNDArrayInternal().linear(low, b, null).singletonOrThrow(), scaling);
+        return Scalars.apply(low.getNDArrayInternal().linear(low, b, null).singletonOrThrow(), scaling, NDArray::muli);
     }
 }
