@@ -142,7 +142,7 @@ public final class Transformer {
         DecoderLayer layer(ParameterLayout.Layer p, NDArray rotateHalf) {
             Norm qkNorm = p.qkNorm() == null ? null : new Norm.PerHeadLayerNorm(read(p.qkNorm()), c.normEps());
             Attention attention = new Attention(c, linear(p.qkv()), linear(p.output()), qkNorm, rotateHalf);
-            Mlp mlp = new Mlp(c.mlpKind(), c.activation(), linear(p.mlpIn()), linear(p.mlpOut()));
+            Mlp mlp = new Mlp(c.mlpKind(), c.activation(), linear(p.mlpIn()), linear(p.mlpOut()), manager);
             // mlpNorm is null when a parallel block feeds the MLP from the input norm (StableLM).
             return new DecoderLayer(norm(p.inputNorm()), attention, p.mlpNorm() == null ? null : norm(p.mlpNorm()),
                     mlp, c.parallelResidual());

@@ -124,7 +124,7 @@ class BlocksTest {
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
             Mlp mlp = new Mlp(MlpKind.PLAIN, Activation.GELU_TANH,
                     Linear.of(m.create(up, new Shape(inter, hidden)), null),
-                    Linear.of(m.create(down, new Shape(hidden, inter)), null));
+                    Linear.of(m.create(down, new Shape(hidden, inter)), null), m);
             float[] y = mlp.forward(m.create(x, new Shape(1, 1, hidden))).toFloatArray();
             double[] a = new double[inter];
             for (int j = 0; j < inter; j++) {
