@@ -6,7 +6,6 @@ import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -427,12 +426,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
 
         int pick(float[] logits) {
-            int id = sequence.sampler().sample(logits, sequence.ids());
-            if (id < 0 || id >= lm.usableVocabSize()) {
-                throw new IllegalStateException("the sampler picked id " + id + ", outside the usable vocabulary [0, "
-                        + lm.usableVocabSize() + ")");
-            }
-            return id;
+            return sequence.pick(logits, lm.usableVocabSize());
         }
 
         private void deliver(TokenEvent e) {
@@ -452,8 +446,7 @@ public final class ContinuousBatcher implements AutoCloseable {
                 result.completeExceptionally(listenerFailure);
                 return;
             }
-            DecodingMetrics metrics = new DecodingMetrics(DecodingStrategy.plain().name(), rounds, 0, 0, Duration.ZERO,
-                    Duration.ofNanos(forwardNanos));
+            DecodingMetrics metrics = DecodingMetrics.plain(rounds, forwardNanos);
             result.complete(sequence.result(startNanos, prefillNanos, metrics));
         }
 

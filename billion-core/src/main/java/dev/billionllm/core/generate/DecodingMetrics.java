@@ -32,6 +32,11 @@ public record DecodingMetrics(String strategy, int rounds, long draftedTokens, l
         return new DecodingMetrics(strategy, 0, 0, 0, Duration.ZERO, Duration.ZERO);
     }
 
+    /** Metrics of plain decoding: {@code rounds} single-token steps, all their time forward passes. */
+    public static DecodingMetrics plain(int rounds, long forwardNanos) {
+        return new DecodingMetrics("plain", rounds, 0, 0, Duration.ZERO, Duration.ofNanos(forwardNanos));
+    }
+
     /** Accepted / drafted candidates (0 when nothing was drafted). */
     public double acceptanceRate() {
         return draftedTokens == 0 ? 0 : (double) acceptedTokens / draftedTokens;

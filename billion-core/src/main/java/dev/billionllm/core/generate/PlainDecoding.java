@@ -5,7 +5,6 @@ import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -58,18 +57,9 @@ final class PlainDecoding implements DecodingStrategy {
             }
             for (Sequence row : rows) {
                 if (!row.isFinished()) {
-                    row.append(pick(row, logits.last(row.row())));
+                    row.append(row.pick(logits.last(row.row()), lm.usableVocabSize()));
                 }
             }
-        }
-
-        private int pick(Sequence row, float[] logits) {
-            int id = row.sampler().sample(logits, row.ids());
-            if (id < 0 || id >= lm.usableVocabSize()) {
-                throw new IllegalStateException("the sampler picked id " + id + ", outside the usable vocabulary [0, "
-                        + lm.usableVocabSize() + ")");
-            }
-            return id;
         }
 
         private Logits prefill() {
@@ -107,8 +97,7 @@ final class PlainDecoding implements DecodingStrategy {
 
         @Override
         public DecodingMetrics metrics() {
-            return new DecodingMetrics("plain", Math.max(0, steps - 1), 0, 0, Duration.ZERO,
-                    Duration.ofNanos(forwardNanos));
+            return DecodingMetrics.plain(Math.max(0, steps - 1), forwardNanos);
         }
 
         @Override

@@ -118,6 +118,19 @@ public final class Sequence {
         return sampler;
     }
 
+    /**
+     * The next id by {@link #sampler()} over {@code logits}, checked against the vocabulary the
+     * tokenizer covers (ids past it are padding of the checkpoint and decode to nothing).
+     */
+    public int pick(float[] logits, int usableVocabSize) {
+        int id = sampler.sample(logits, ids());
+        if (id < 0 || id >= usableVocabSize) {
+            throw new IllegalStateException("the sampler picked id " + id + ", outside the usable vocabulary [0, "
+                    + usableVocabSize + ")");
+        }
+        return id;
+    }
+
     /** This row's seed (the configuration's seed plus the row index). */
     public long seed() {
         return seed;

@@ -161,6 +161,18 @@ public abstract class AbstractKvCache implements KvCache {
         return out;
     }
 
+    /**
+     * How many of {@code positions}, from index {@code from} on, are consecutive ({@code p, p+1,
+     * ...}): the run a cache copy can move at once.
+     */
+    protected static int runLength(int[] positions, int from) {
+        int run = 1;
+        while (from + run < positions.length && positions[from + run] == positions[from] + run) {
+            run++;
+        }
+        return run;
+    }
+
     /** The cached positions of row {@code b} that are real tokens, in order. */
     public final int[] realPositions(int b) {
         int[] out = new int[realTokens(b)];

@@ -101,6 +101,18 @@ public final class TokenBatch {
         return mask[b][t];
     }
 
+    /** All ids row after row, as the engines take them ({@code [batch * length]}, int64). */
+    public long[] flatIds() {
+        int seq = length();
+        long[] out = new long[ids.length * seq];
+        for (int b = 0; b < ids.length; b++) {
+            for (int t = 0; t < seq; t++) {
+                out[b * seq + t] = ids[b][t];
+            }
+        }
+        return out;
+    }
+
     /** A copy of row {@code b}'s ids. */
     public int[] row(int b) {
         return ids[b].clone();

@@ -106,12 +106,7 @@ final class OnnxCausalLM implements CausalLM {
         if (fusedAttention) {
             checkFusedAttention(newMask, past);
         }
-        long[] ids = new long[rows * seq];
-        for (int b = 0; b < rows; b++) {
-            for (int t = 0; t < seq; t++) {
-                ids[b * seq + t] = batch.id(b, t);
-            }
-        }
+        long[] ids = batch.flatIds();
 
         Map<String, OnnxTensor> inputs = new HashMap<>();
         List<OnnxTensor> owned = new ArrayList<>();

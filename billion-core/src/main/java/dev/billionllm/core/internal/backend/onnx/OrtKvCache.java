@@ -148,10 +148,7 @@ final class OrtKvCache extends AbstractKvCache {
                 long fromBase = ((long) src * heads + h) * from.stored;
                 long toBase = ((long) i * heads + h) * length + start;
                 for (int j = 0; j < at.length; ) {
-                    int run = 1; // copy runs of consecutive positions at once
-                    while (j + run < at.length && at[j + run] == at[j] + run) {
-                        run++;
-                    }
+                    int run = runLength(at, j); // copy runs of consecutive positions at once
                     ByteBuffer chunk = in.duplicate();
                     int from0 = Math.toIntExact((fromBase + at[j]) * rowBytes);
                     chunk.position(from0).limit(from0 + run * rowBytes);
@@ -372,11 +369,7 @@ final class OrtKvCache extends AbstractKvCache {
         for (int r = 0; r < rows; r++) {
             int j = 0;
             while (j < keep.length) {
-                // copy runs of consecutive positions at once
-                int run = 1;
-                while (j + run < keep.length && keep[j + run] == keep[j] + run) {
-                    run++;
-                }
+                int run = runLength(keep, j); // copy runs of consecutive positions at once
                 ByteBuffer chunk = in.duplicate();
                 int from = r * oldStride + keep[j] * rowBytes;
                 chunk.position(from).limit(from + run * rowBytes);

@@ -134,12 +134,7 @@ public final class PtCausalLM implements CausalLM {
         int seq = batch.length();
         int past = c.length();
         int total = past + seq;
-        long[] ids = new long[rows * seq];
-        for (int b = 0; b < rows; b++) {
-            for (int t = 0; t < seq; t++) {
-                ids[b * seq + t] = batch.id(b, t);
-            }
-        }
+        long[] ids = batch.flatIds();
         int[][] newMask = AbstractKvCache.maskOf(batch);
         int[][] positions = c.positions(newMask);
         // Query t of a row sees cached or new key j when j is a real token and not in its future.

@@ -55,15 +55,18 @@ final class PtKvCache extends AbstractKvCache {
         this.allocated = grownSize(Math.min(capacity, GROWTH_CHUNK), length());
         this.keys = new ArrayList<>();
         this.values = new ArrayList<>();
+        int[][] real = new int[rows.size()][]; // per source row, the same for every layer
+        for (int i = 0; i < rows.size(); i++) {
+            real[i] = sources.get(i).realPositions(rows.get(i).row());
+        }
         try (NDManager scratch = manager.newSubManager()) {
             for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
                 List<NDArray> k = new ArrayList<>();
                 List<NDArray> v = new ArrayList<>();
                 for (int i = 0; i < rows.size(); i++) {
                     PtKvCache from = sources.get(i);
-                    int[] real = from.realPositions(rows.get(i).row());
-                    k.add(placeRow(from.keys.get(layer), rows.get(i).row(), real, scratch));
-                    v.add(placeRow(from.values.get(layer), rows.get(i).row(), real, scratch));
+                    k.add(placeRow(from.keys.get(layer), rows.get(i).row(), real[i], scratch));
+                    v.add(placeRow(from.values.get(layer), rows.get(i).row(), real[i], scratch));
                 }
                 keys.add(attached(NDArrays.concat(new NDList(k), 0)));
                 values.add(attached(NDArrays.concat(new NDList(v), 0)));
@@ -90,10 +93,7 @@ final class PtKvCache extends AbstractKvCache {
             parts.add(scratch.zeros(rowShape(pad)));
         }
         for (int j = 0; j < real.length; ) {
-            int run = 1; // copy runs of consecutive positions at once
-            while (j + run < real.length && real[j + run] == real[j] + run) {
-                run++;
-            }
+            int run = runLength(real, j); // copy runs of consecutive positions at once
             NDArray piece = src.get(new NDIndex().addSliceDim(row, row + 1).addAllDim()
                     .addSliceDim(real[j], real[j] + run));
             piece.attach(scratch);
