@@ -111,8 +111,13 @@ final class DraftOptions {
         o.addProperty("tokens_per_round", m.meanTokensPerRound());
         o.addProperty("draft_ms", m.draftTime().toNanos() / 1e6);
         o.addProperty("target_ms", m.targetTime().toNanos() / 1e6);
-        long totalNanos = r.timings().timeToFirstToken().toNanos() + r.timings().decode().toNanos();
-        o.addProperty("tokens_per_second", totalNanos > 0 ? r.tokenIds().size() * 1e9 / totalNanos : 0);
+        o.addProperty("tokens_per_second", tokensPerSecond(r));
         return o;
+    }
+
+    /** New tokens per second over the whole generation (time to first token plus decode); 0 if untimed. */
+    static double tokensPerSecond(GenerationResult r) {
+        long totalNanos = r.timings().timeToFirstToken().toNanos() + r.timings().decode().toNanos();
+        return totalNanos > 0 ? r.tokenIds().size() * 1e9 / totalNanos : 0;
     }
 }

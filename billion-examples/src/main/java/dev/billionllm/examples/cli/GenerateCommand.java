@@ -79,8 +79,8 @@ final class GenerateCommand implements Callable<Integer> {
                     JsonObject s = DraftOptions.toJson(r, drafting.draft);
                     if (plain != null) {
                         s.addProperty("plain_equal", plain.tokenIds().equals(r.tokenIds()));
-                        double spec = DraftOptions.toJson(r, null).get("tokens_per_second").getAsDouble();
-                        double base = DraftOptions.toJson(plain, null).get("tokens_per_second").getAsDouble();
+                        double spec = DraftOptions.tokensPerSecond(r);
+                        double base = DraftOptions.tokensPerSecond(plain);
                         s.addProperty("plain_tokens_per_second", base);
                         s.addProperty("speedup", base > 0 ? spec / base : 0);
                     }
