@@ -1,8 +1,6 @@
 package dev.billionllm.examples;
 
 import dev.billionllm.examples.cli.BillionCli;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,8 +22,6 @@ public final class FinetuneDemo {
     public static void main(String[] args) {
         List<String> cli = new ArrayList<>(Arrays.asList(args));
         cli.add(0, "finetune-demo");
-        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
-        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-        System.exit(BillionCli.run(System.in, out, err, cli.toArray(String[]::new)));
+        BillionCli.main(cli.toArray(String[]::new));
     }
 }

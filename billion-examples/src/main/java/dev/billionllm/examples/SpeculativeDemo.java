@@ -1,8 +1,6 @@
 package dev.billionllm.examples;
 
 import dev.billionllm.examples.cli.BillionCli;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Speculative decoding demo: {@code billion speculative} as a main. Runs the same prompts with plain
@@ -17,8 +15,6 @@ public final class SpeculativeDemo {
         String[] cliArgs = new String[args.length + 1];
         cliArgs[0] = "speculative";
         System.arraycopy(args, 0, cliArgs, 1, args.length);
-        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
-        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-        System.exit(BillionCli.run(System.in, out, err, cliArgs));
+        BillionCli.main(cliArgs);
     }
 }

@@ -2,11 +2,23 @@ package dev.billionllm.bench.export;
 
 import dev.billionllm.core.arch.Parameter;
 import dev.billionllm.core.arch.ParameterLayout;
+import dev.billionllm.core.backend.Backends;
+import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
+import dev.billionllm.core.export.ExportOptions;
+import dev.billionllm.core.export.OnnxExporter;
+import dev.billionllm.core.export.Precision;
+import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
+import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.io.safetensors.DType;
 import dev.billionllm.core.io.safetensors.TensorInfo;
 import dev.billionllm.core.io.safetensors.TensorSource;
+import dev.billionllm.core.lm.CausalLM;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -27,6 +39,24 @@ public final class RandomLlamaWeights implements TensorSource {
                 shapes.put(part.tensor(), part.shape());
             }
         }
+    }
+
+    /**
+     * A model of random weights: "pytorch" runs them fp32 on PyTorch; any other kind names a
+     * {@link Precision} ("fp32", "int8", "int4") and runs on ONNX Runtime an export at that
+     * precision, made once into {@code work/<kind>-l<layers>} and reused when it is there.
+     */
+    public static CausalLM open(String kind, ModelConfig config, Path work, LoadOptions options) throws IOException {
+        if (kind.equals("pytorch")) {
+            return PtCausalLM.load(config, WeightReader.of(new RandomLlamaWeights(config), "random weights"), options);
+        }
+        Precision precision = Precision.valueOf(kind.toUpperCase(Locale.ROOT));
+        Path dst = work.resolve(kind + "-l" + config.numHiddenLayers());
+        if (!Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
+            OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
+                    ExportOptions.builder().setPrecision(precision).build());
+        }
+        return Backends.get("onnxruntime").load(dst, config, options);
     }
 
     @Override

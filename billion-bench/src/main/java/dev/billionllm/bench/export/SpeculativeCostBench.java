@@ -4,11 +4,7 @@ import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
-import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.OnnxExporter;
-import dev.billionllm.core.export.Precision;
-import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
-import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.LogitsMode;
@@ -92,7 +88,7 @@ public final class SpeculativeCostBench {
             System.out.printf(Locale.ROOT, "TinyLlama-1.1B shape, %d layers, random weights; %d threads, %d cores%n", layers,
                     threads, Runtime.getRuntime().availableProcessors());
             for (String t : targets) {
-                try (CausalLM lm = open(t, config, work, options)) {
+                try (CausalLM lm = RandomLlamaWeights.open(t, config, work, options)) {
                     String name = t.equals("pytorch") ? "fp32 pytorch" : t + " onnx";
                     verify.put(name, verifyCosts(lm, repeats));
                     rollback.put(name, rollbackCosts(lm, repeats));
@@ -101,11 +97,11 @@ public final class SpeculativeCostBench {
             for (String d : drafts) {
                 if (d.equals("small")) {
                     ModelConfig small = OnnxExportBench.tinyLlama(draftLayers);
-                    try (CausalLM lm = open("pytorch", small, work, options)) {
+                    try (CausalLM lm = RandomLlamaWeights.open("pytorch", small, work, options)) {
                         draftStep.put("small llama (" + draftLayers + " layers, fp32 pytorch)", stepCost(lm, repeats));
                     }
                 } else {
-                    try (CausalLM lm = open(d, config, work, options)) {
+                    try (CausalLM lm = RandomLlamaWeights.open(d, config, work, options)) {
                         draftStep.put(d + " onnx export of the target", stepCost(lm, repeats));
                     }
                 }
@@ -152,20 +148,6 @@ public final class SpeculativeCostBench {
         // an export folder runs on ONNX Runtime, a checkpoint on PyTorch
         String backend = Files.exists(folder.resolve(OnnxExporter.MODEL_FILE)) ? "onnxruntime" : "pytorch";
         return Backends.get(backend).load(folder, ModelConfigParser.parse(folder), options);
-    }
-
-    /** "pytorch" (fp32 random weights) or an ONNX export at that precision, exported once into {@code work}. */
-    private static CausalLM open(String kind, ModelConfig config, Path work, LoadOptions options) throws IOException {
-        if (kind.equals("pytorch")) {
-            return PtCausalLM.load(config, WeightReader.of(new RandomLlamaWeights(config), "random weights"), options);
-        }
-        Precision precision = Precision.valueOf(kind.toUpperCase(Locale.ROOT));
-        Path dst = work.resolve(kind + "-l" + config.numHiddenLayers());
-        if (!Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
-            OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
-                    ExportOptions.builder().setPrecision(precision).build());
-        }
-        return Backends.get("onnxruntime").load(dst, config, options);
     }
 
     /** Best-of-{@code repeats} ms of one single-token step after a {@value #CONTEXT}-token cache. */

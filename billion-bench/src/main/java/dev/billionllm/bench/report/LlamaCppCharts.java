@@ -1,5 +1,6 @@
 package dev.billionllm.bench.report;
 
+import dev.billionllm.bench.speed.Stats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +76,6 @@ public final class LlamaCppCharts {
     }
 
     private static double median(List<double[]> runs, int column) {
-        double[] v = runs.stream().mapToDouble(r -> r[column]).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return Stats.percentile(runs.stream().mapToDouble(r -> r[column]).toArray(), 50);
     }
 }

@@ -2,19 +2,13 @@ package dev.billionllm.bench.serve;
 
 import dev.billionllm.bench.export.OnnxExportBench;
 import dev.billionllm.bench.export.RandomLlamaWeights;
-import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.chat.ChatTemplates;
 import dev.billionllm.core.config.ModelConfig;
-import dev.billionllm.core.export.ExportOptions;
-import dev.billionllm.core.export.OnnxExporter;
-import dev.billionllm.core.export.Precision;
 import dev.billionllm.core.generate.GenerationConfig;
 import dev.billionllm.core.generate.GenerationResult;
 import dev.billionllm.core.generate.Generator;
 import dev.billionllm.core.generate.Prompt;
-import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
-import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.tokenize.HfTokenizer;
 import dev.billionllm.server.BillionServer;
@@ -27,7 +21,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -92,27 +85,13 @@ public final class ServerBench {
             LoadOptions options = LoadOptions.builder().optThreads(threads)
                     .optUsableVocabSize(Math.min(tokenizer.vocabSize(), config.vocabSize())).build();
             for (String backend : backends) {
-                try (CausalLM lm = load(backend, config, options, work)) {
+                try (CausalLM lm = RandomLlamaWeights.open(backend, config, work, options)) {
                     Generator generator = Generator.builder(lm).optTokenizer(tokenizer)
                             .optChatTemplate(ChatTemplates.load(tokenizerFolder, tokenizer)).build();
                     run(backend, generator, tokenizer, clients, tokens);
                 }
             }
         }
-    }
-
-    private static CausalLM load(String backend, ModelConfig config, LoadOptions options, Path work)
-            throws IOException {
-        if (backend.equals("pytorch")) {
-            return PtCausalLM.load(config, WeightReader.of(new RandomLlamaWeights(config), "random weights"), options);
-        }
-        Precision precision = Precision.valueOf(backend.toUpperCase(Locale.ROOT));
-        Path dst = work.resolve(backend + "-l" + config.numHiddenLayers());
-        if (!Files.exists(dst.resolve(OnnxExporter.MODEL_FILE))) {
-            OnnxExporter.export(config, new RandomLlamaWeights(config), "random TinyLlama", dst,
-                    ExportOptions.builder().setPrecision(precision).build());
-        }
-        return Backends.get("onnxruntime").load(dst, config, options);
     }
 
     /** The three ways a round of {@code n} requests is served, in the table's order. */

@@ -2,14 +2,10 @@ package dev.billionllm.bench.speed;
 
 import ai.djl.pytorch.jni.JniUtils;
 import dev.billionllm.bench.RandomWeights;
+import dev.billionllm.bench.export.OnnxExportBench;
 import dev.billionllm.core.platform.ProcessMemory;
 import dev.billionllm.core.backend.LoadOptions;
-import dev.billionllm.core.config.Activation;
-import dev.billionllm.core.config.Family;
-import dev.billionllm.core.config.MlpKind;
 import dev.billionllm.core.config.ModelConfig;
-import dev.billionllm.core.config.NormKind;
-import dev.billionllm.core.config.RopeConfig;
 import dev.billionllm.core.generate.Sampler;
 import dev.billionllm.core.generate.Samplers;
 import dev.billionllm.core.lm.CausalLM;
@@ -19,7 +15,6 @@ import dev.billionllm.core.lm.TokenBatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -45,7 +40,7 @@ public final class PtSpeedCheck {
         int promptLength = args.length > 1 ? Integer.parseInt(args[1]) : 128;
         int decode = args.length > 2 ? Integer.parseInt(args[2]) : 128;
         int layers = args.length > 3 ? Integer.parseInt(args[3]) : 22;
-        ModelConfig config = tinyLlamaShape(layers);
+        ModelConfig config = OnnxExportBench.tinyLlama(layers);
         System.out.printf("TinyLlama-1.1B shape: %d layers, hidden %d, %d heads / %d kv, ffn %d, vocab %d, %.2fB"
                         + " params (fp32 %.1f GB)%n", config.numHiddenLayers(), config.hiddenSize(),
                 config.numAttentionHeads(), config.numKeyValueHeads(), config.intermediateSize(),
@@ -88,13 +83,6 @@ public final class PtSpeedCheck {
                 }
             }
         }
-    }
-
-    /** TinyLlama-1.1B-Chat's architecture (optionally with fewer layers). */
-    static ModelConfig tinyLlamaShape(int layers) {
-        return new ModelConfig(Family.LLAMA, 32000, 2048, 5632, layers, 32, 4, 64, 2048, NormKind.RMS_NORM, 1e-5,
-                MlpKind.GATED, Activation.SILU, RopeConfig.simple(10000), false, false, false, false, false, false,
-                false, 1, List.of(2), -1, "float32");
     }
 
     private static String loadAverage() throws IOException {

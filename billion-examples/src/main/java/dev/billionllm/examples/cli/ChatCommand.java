@@ -42,10 +42,7 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Model[] draftModel = new Model[1];
         try (Model m = model.loadForGeneration(cli.err); LineSource lines = LineSource.open(cli.in, cli.terminal)) {
-            Generator generator = m.generator();
-            if (drafting.enabled()) {
-                generator = drafting.apply(m, generator, draftModel, model.flags.threads, model.flags.device, cli.err);
-            }
+            Generator generator = drafting.apply(m, draftModel, model.flags, cli.err);
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
             if (!m.chatTemplate().isModelTemplate()) {
                 cli.err.println("[" + ModelOptions.displayName(m)

@@ -8,7 +8,6 @@ import dev.billionllm.core.generate.Prompt;
 import dev.billionllm.core.generate.TokenListener;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * SIGTERM or Ctrl-C while the CLI generates. On a signal the JVM would start its exit at once, and
@@ -26,11 +25,6 @@ final class CliShutdown {
     private static volatile boolean shuttingDown;
 
     private CliShutdown() {}
-
-    /** The token every CLI generation watches. */
-    static CancellationToken token() {
-        return TOKEN;
-    }
 
     /**
      * Handles SIGTERM and SIGINT as described above, waiting up to {@code graceMillis} for
@@ -134,17 +128,12 @@ final class CliShutdown {
         return new Work(onSignal);
     }
 
-    /** Runs one generation (which must watch {@link #token()}) as a {@link Work}. */
-    static <T> T generating(Supplier<T> generation) {
-        try (Work work = begin(null)) {
-            return generation.get();
-        }
-    }
-
-    /** {@code generator.generate} under {@link #generating}, watching {@link #token()}. */
+    /** {@code generator.generate} as a {@link Work}, watching the token every CLI generation watches. */
     static GenerationResult generate(Generator generator, Prompt prompt, GenerationConfig config,
             TokenListener listener) {
-        return generating(() -> generator.generate(prompt, config, listener, TOKEN));
+        try (Work work = begin(null)) {
+            return generator.generate(prompt, config, listener, TOKEN);
+        }
     }
 
     private static void parkUntilExit() {

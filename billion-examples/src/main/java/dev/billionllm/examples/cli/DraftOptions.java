@@ -51,11 +51,16 @@ final class DraftOptions {
     }
 
     /**
-     * The speculative generator these options ask for, over {@code target}'s; the draft model it
-     * loads is returned in {@code holder} for the caller to close, and a draft already in
-     * {@code holder} is reused (serve shares one draft among its targets).
+     * {@code target}'s generator, made speculative when these options ask for it; the draft model
+     * it loads (on {@code flags}' device and threads) is returned in {@code holder} for the caller
+     * to close, and a draft already in {@code holder} is reused (serve shares one draft among its
+     * targets).
      */
-    Generator apply(Model target, Generator plain, Model[] holder, int threads, String device, PrintWriter err) {
+    Generator apply(Model target, Model[] holder, LoadFlags flags, PrintWriter err) {
+        Generator plain = target.generator();
+        if (!enabled()) {
+            return plain;
+        }
         if (draft != null && promptLookup) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--draft and --prompt-lookup exclude each other");
@@ -74,8 +79,8 @@ final class DraftOptions {
         } else {
             if (holder[0] == null) {
                 ModelOptions.noteBundled(draft, err);
-                holder[0] = Model.load(draft, LoadOptions.builder().optBackend(draftBackend).optDevice(device)
-                        .optThreads(threads).optVariant(draftVariant).build());
+                holder[0] = Model.load(draft, LoadOptions.builder().optBackend(draftBackend).optDevice(flags.device)
+                        .optThreads(flags.threads).optVariant(draftVariant).build());
             }
             Model d = holder[0];
             b = SpeculativeDecoding.withDraftModel(d.lm()).optDraftTokenizer(d.tokenizer()).optAdaptive(adaptive)
@@ -106,8 +111,13 @@ final class DraftOptions {
         o.addProperty("tokens_per_round", m.meanTokensPerRound());
         o.addProperty("draft_ms", m.draftTime().toNanos() / 1e6);
         o.addProperty("target_ms", m.targetTime().toNanos() / 1e6);
-        long totalNanos = r.timings().timeToFirstToken().toNanos() + r.timings().decode().toNanos();
-        o.addProperty("tokens_per_second", totalNanos > 0 ? r.tokenIds().size() * 1e9 / totalNanos : 0);
+        o.addProperty("tokens_per_second", tokensPerSecond(r));
         return o;
+    }
+
+    /** New tokens per second over the whole generation (time to first token plus decode); 0 if untimed. */
+    static double tokensPerSecond(GenerationResult r) {
+        long totalNanos = r.timings().timeToFirstToken().toNanos() + r.timings().decode().toNanos();
+        return totalNanos > 0 ? r.tokenIds().size() * 1e9 / totalNanos : 0;
     }
 }

@@ -1,6 +1,5 @@
 package dev.billionllm.examples.cli;
 
-import dev.billionllm.core.ModelResolver;
 import dev.billionllm.core.adapter.LoraConfig;
 import dev.billionllm.finetune.FineTuner;
 import dev.billionllm.finetune.LrSchedule;
@@ -100,7 +99,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path folder = resolve(model);
+        Path folder = ModelOptions.resolve(model, cli.err);
         LoraConfig lora = LoraConfig.builder().setRank(rank).optAlpha(alpha).optDropout(dropout).optUseRslora(rslora)
                 .optTargetModules(targets.size() == 1 && targets.get(0).equals(LoraConfig.ALL_LINEAR)
                         ? List.of(LoraConfig.ALL_LINEAR) : targets)
@@ -126,10 +125,5 @@ final class FinetuneCommand implements Callable<Integer> {
     static String baseModelId(String reference) {
         Path p = Path.of(reference);
         return Files.isDirectory(p) ? p.toAbsolutePath().normalize().getFileName().toString() : reference;
-    }
-
-    private Path resolve(String reference) {
-        ModelOptions.noteBundled(reference, cli.err);
-        return ModelResolver.fromEnvironment().resolve(reference);
     }
 }

@@ -1,6 +1,5 @@
 package dev.billionllm.examples.cli;
 
-import dev.billionllm.core.ModelResolver;
 import dev.billionllm.finetune.BeforeAfterDemo;
 import dev.billionllm.finetune.TrainingConfig;
 import java.io.PrintStream;
@@ -41,7 +40,7 @@ final class FinetuneDemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path folder = resolve(model);
+        Path folder = ModelOptions.resolve(model, cli.err);
         TrainingConfig.Builder training = BeforeAfterDemo.defaultTraining().toBuilder();
         if (epochs != null) {
             training.optEpochs(epochs);
@@ -53,10 +52,5 @@ final class FinetuneDemoCommand implements Callable<Integer> {
         BeforeAfterDemo.run(new BeforeAfterDemo.Request(folder, FinetuneCommand.baseModelId(model), data, out,
                 BeforeAfterDemo.defaultLora(), training.build(), BeforeAfterDemo.HELD_OUT), cli.out, progress);
         return 0;
-    }
-
-    private Path resolve(String reference) {
-        ModelOptions.noteBundled(reference, cli.err);
-        return ModelResolver.fromEnvironment().resolve(reference);
     }
 }

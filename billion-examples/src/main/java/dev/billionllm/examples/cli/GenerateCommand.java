@@ -59,10 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         Model[] draftModel = new Model[1];
         try (Model m = model.loadForGeneration(cli.err)) {
-            Generator generator = m.generator();
-            if (drafting.enabled()) {
-                generator = drafting.apply(m, generator, draftModel, model.flags.threads, model.flags.device, cli.err);
-            }
+            Generator generator = drafting.apply(m, draftModel, model.flags, cli.err);
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
             Prompt prompt = input.ids != null ? Prompt.ids(input.ids)
                     : chat ? Prompt.chat(java.util.List.of(dev.billionllm.core.chat.ChatMessage.user(input.text)))
@@ -82,8 +79,8 @@ final class GenerateCommand implements Callable<Integer> {
                     JsonObject s = DraftOptions.toJson(r, drafting.draft);
                     if (plain != null) {
                         s.addProperty("plain_equal", plain.tokenIds().equals(r.tokenIds()));
-                        double spec = DraftOptions.toJson(r, null).get("tokens_per_second").getAsDouble();
-                        double base = DraftOptions.toJson(plain, null).get("tokens_per_second").getAsDouble();
+                        double spec = DraftOptions.tokensPerSecond(r);
+                        double base = DraftOptions.tokensPerSecond(plain);
                         s.addProperty("plain_tokens_per_second", base);
                         s.addProperty("speedup", base > 0 ? spec / base : 0);
                     }

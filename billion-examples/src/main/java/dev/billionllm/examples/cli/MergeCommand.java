@@ -1,6 +1,5 @@
 package dev.billionllm.examples.cli;
 
-import dev.billionllm.core.ModelResolver;
 import dev.billionllm.core.adapter.MergedModelWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,17 +29,12 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path source = resolve(model);
+        Path source = ModelOptions.resolve(model, cli.err);
         long start = System.nanoTime();
         Set<String> changed = MergedModelWriter.write(source, adapters, output);
         cli.out.println(output);
         cli.err.printf("[merged %d adapter(s) into %d tensors of %s in %.1f s]%n", adapters.size(), changed.size(),
                 source.getFileName(), (System.nanoTime() - start) / 1e9);
         return 0;
-    }
-
-    private Path resolve(String reference) {
-        ModelOptions.noteBundled(reference, cli.err);
-        return ModelResolver.fromEnvironment().resolve(reference);
     }
 }

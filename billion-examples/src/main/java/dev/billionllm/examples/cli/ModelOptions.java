@@ -84,4 +84,10 @@ final class ModelOptions {
                     + "' (offline, toy-corpus training); pick another with --model]");
         }
     }
+
+    /** The folder {@code reference} names (spec id, folder or bundled name), noting a bundled one on {@code err}. */
+    static Path resolve(String reference, PrintWriter err) {
+        noteBundled(reference, err);
+        return ModelResolver.fromEnvironment().resolve(reference);
+    }
 }

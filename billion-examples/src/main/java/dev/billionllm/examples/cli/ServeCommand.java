@@ -107,10 +107,7 @@ final class ServeCommand implements Callable<Integer> {
                 // Loaded exactly as generate and chat load it (the fast path by default).
                 Model m = flags.load(reference, cli.err, true);
                 loaded.add(m);
-                Generator generator = m.generator();
-                if (drafting.enabled()) {
-                    generator = drafting.apply(m, generator, draft, flags.threads, flags.device, cli.err);
-                }
+                Generator generator = drafting.apply(m, draft, flags, cli.err);
                 builder.addModel(modelId(reference), generator, m.tokenizer());
                 cli.err.printf("[serve] loaded %s as '%s' on %s in %d ms%s%n", m.folder(), modelId(reference),
                         m.backend(), m.loadTime().toMillis(), drafting.enabled()
