@@ -145,9 +145,12 @@ public final class FineTuner {
             if (request.resumeFrom() != null) {
                 first = resume(request.resumeFrom(), trainer, log, evals);
             }
-            double evalBefore = split.eval().isEmpty() ? Double.NaN : trainer.evalLoss(split.eval(), cfg.batchSize());
-            if (first == 0 && !Double.isNaN(evalBefore)) {
-                evals.add(new double[] {0, evalBefore});
+            // The loss before training: a resumed run has it in the evals it read from the checkpoint.
+            if (first == 0 && !split.eval().isEmpty()) {
+                double evalBefore = trainer.evalLoss(split.eval(), cfg.batchSize());
+                if (!Double.isNaN(evalBefore)) {
+                    evals.add(new double[] {0, evalBefore});
+                }
             }
             int skippedInARow = 0;
             try (ProgressBar bar = bar(progress, plan.size(), first)) {
