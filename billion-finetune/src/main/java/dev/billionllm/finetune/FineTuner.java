@@ -17,6 +17,7 @@ import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.internal.backend.pytorch.PtNoGrad;
 import dev.billionllm.core.internal.model.WeightReader;
+import dev.billionllm.core.io.AtomicFiles;
 import dev.billionllm.core.io.safetensors.DType;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.SafetensorsFile;
@@ -30,7 +31,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -379,10 +379,7 @@ public final class FineTuner {
 
     static void writeAtomically(Path file, byte[] bytes) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, bytes);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, bytes);
         } catch (IOException e) {
             throw new BillionException("cannot write " + file + ": " + e, e);
         }
