@@ -51,6 +51,8 @@ public final class ModelResolver {
 
     private final Supplier<ModelRegistry> registry;
     private final HubOptions hub;
+    /** Offline, cache-only client; one per resolver (each client holds its own HTTP client). */
+    private final Supplier<HubClient> hubClient;
     private final List<Path> bundledRoots;
 
     private ModelResolver(Builder b) {
@@ -62,6 +64,7 @@ public final class ModelResolver {
             hubOptions.optCacheDir(b.hubCacheDir);
         }
         this.hub = hubOptions.build();
+        this.hubClient = Suppliers.memoize(() -> new HubClient(hub, registry.get()));
         this.bundledRoots = b.bundledDir != null ? List.of(b.bundledDir) : defaultBundledRoots();
     }
 
@@ -92,11 +95,6 @@ public final class ModelResolver {
     /** The spec registry consulted for ids. */
     public ModelRegistry registry() {
         return registry.get();
-    }
-
-    /** Root of the Hugging Face cache searched for downloads. */
-    public Path hubCacheDir() {
-        return hub.cacheDir();
     }
 
     /**
@@ -142,22 +140,22 @@ public final class ModelResolver {
         if (spec.isPresent()) {
             return new Located(resolve(spec.get()), spec);
         }
-        if (REPO_ID.matcher(reference).matches() && !reference.contains("..") && !reference.contains("--")) {
+        boolean repoId = REPO_ID.matcher(reference).matches() && !reference.contains("..")
+                && !reference.contains("--");
+        if (repoId) {
             Optional<Path> cached = cached(reference, HubClient.DEFAULT_REVISION);
             if (cached.isPresent()) {
                 return new Located(cached.get(), Optional.empty());
             }
-            Optional<Path> bundled = bundled(reference);
-            if (bundled.isPresent()) {
-                return new Located(bundled.get(), Optional.empty());
-            }
-            throw new ConfigException("Hub repo \"" + reference + "\" is not downloaded (looked in the Hugging Face"
-                    + " cache at " + hub.cacheDir() + "); download it with: billion download " + reference
-                    + " (or new HubClient().download(\"" + reference + "\") in Java)");
         }
         Optional<Path> bundled = bundled(reference);
         if (bundled.isPresent()) {
             return new Located(bundled.get(), Optional.empty());
+        }
+        if (repoId) {
+            throw new ConfigException("Hub repo \"" + reference + "\" is not downloaded (looked in the Hugging Face"
+                    + " cache at " + hub.cacheDir() + "); download it with: billion download " + reference
+                    + " (or new HubClient().download(\"" + reference + "\") in Java)");
         }
         throw new ConfigException("unknown model '" + reference + "': not a folder, a registered spec id ("
                 + String.join(", ", registry.get().ids()) + "), a Hub repo id (org/name) or a bundled model ("
@@ -203,7 +201,7 @@ public final class ModelResolver {
     private Optional<Path> cached(String repoId, String revision) {
         // The Hub client in offline mode reads only the cache, and insists on a complete snapshot.
         try {
-            return Optional.of(new HubClient(hub, registry.get()).download(
+            return Optional.of(hubClient.get().download(
                     DownloadRequest.builder(repoId).optRevision(revision).build()));
         } catch (HubException e) {
             return Optional.empty();

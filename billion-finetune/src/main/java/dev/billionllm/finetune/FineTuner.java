@@ -17,6 +17,7 @@ import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.internal.backend.pytorch.PtNoGrad;
 import dev.billionllm.core.internal.model.WeightReader;
+import dev.billionllm.core.io.AtomicFiles;
 import dev.billionllm.core.io.safetensors.DType;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.SafetensorsFile;
@@ -30,7 +31,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -145,9 +145,12 @@ public final class FineTuner {
             if (request.resumeFrom() != null) {
                 first = resume(request.resumeFrom(), trainer, log, evals);
             }
-            double evalBefore = split.eval().isEmpty() ? Double.NaN : trainer.evalLoss(split.eval(), cfg.batchSize());
-            if (first == 0 && !Double.isNaN(evalBefore)) {
-                evals.add(new double[] {0, evalBefore});
+            // The loss before training: a resumed run has it in the evals it read from the checkpoint.
+            if (first == 0 && !split.eval().isEmpty()) {
+                double evalBefore = trainer.evalLoss(split.eval(), cfg.batchSize());
+                if (!Double.isNaN(evalBefore)) {
+                    evals.add(new double[] {0, evalBefore});
+                }
             }
             int skippedInARow = 0;
             try (ProgressBar bar = bar(progress, plan.size(), first)) {
@@ -376,10 +379,7 @@ public final class FineTuner {
 
     static void writeAtomically(Path file, byte[] bytes) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, bytes);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, bytes);
         } catch (IOException e) {
             throw new BillionException("cannot write " + file + ": " + e, e);
         }

@@ -93,10 +93,10 @@ public final class TrainingData {
         if (o.has("prompt") || o.has("completion")) {
             String prompt = string(o, "prompt", where);
             String completion = string(o, "completion", where);
-            return spans(List.of(prompt, prompt + completion), tokenizer, eosId);
+            return spans(prompt, completion, tokenizer, eosId);
         }
         if (o.has("text")) {
-            return spans(List.of("", string(o, "text", where)), tokenizer, eosId);
+            return spans("", string(o, "text", where), tokenizer, eosId);
         }
         throw new ConfigException(where + ": expected \"messages\", \"prompt\"/\"completion\" or \"text\"; found keys "
                 + o.keySet());
@@ -167,13 +167,8 @@ public final class TrainingData {
         return segments(texts, trained, false, tokenizer, -1);
     }
 
-    /**
-     * {@code texts[0]} is untrained context, {@code texts[1]} extends it; the tokens past the
-     * first text's are trained, then {@code eosId}.
-     */
-    private static Example spans(List<String> texts, Tokenizer tokenizer, int eosId) {
-        String prompt = texts.get(0);
-        String completion = texts.get(1).substring(prompt.length());
+    /** {@code prompt} is untrained context (may be empty); {@code completion} is trained, then {@code eosId}. */
+    private static Example spans(String prompt, String completion, Tokenizer tokenizer, int eosId) {
         if (prompt.isEmpty()) {
             return segments(List.of(completion), List.of(true), true, tokenizer, eosId);
         }

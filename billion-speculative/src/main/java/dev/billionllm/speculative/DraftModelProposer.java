@@ -69,14 +69,18 @@ final class DraftModelProposer implements DraftProposer {
             for (LogitsProcessor p : processors) {
                 p.process(row, before);
             }
-            double[] q = Samplers.softmax(row);
+            // the full-vocabulary softmax only when something reads it: a sampled draft keeps it for
+            // verification, and p_min needs its maximum; greedy drafting without p_min needs neither
+            double[] q = greedy && minProbability <= 0 ? null : Samplers.softmax(row);
             int pick = greedy ? Samplers.argmax(row) : Samplers.drawFrom(q, rng.nextDouble());
             if (minProbability > 0 && max(q) < minProbability) {
                 break; // llama.cpp's p_min: the draft is unsure, let the target decide
             }
             tokens[made] = pick;
             seen[context.length + made] = pick;
-            qs.add(q);
+            if (!greedy) {
+                qs.add(q);
+            }
             made++;
             if (made < n) {
                 logits = cache.feed(new int[] {pick}, LogitsMode.LAST);

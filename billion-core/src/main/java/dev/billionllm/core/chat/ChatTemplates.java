@@ -1,10 +1,9 @@
 package dev.billionllm.core.chat;
 
 import dev.billionllm.core.ConfigException;
+import dev.billionllm.core.config.JsonFiles;
 import dev.billionllm.core.tokenize.Tokenizer;
 import dev.billionllm.core.tokenize.TokenizerConfig;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -33,20 +32,9 @@ public final class ChatTemplates {
     public static ChatTemplate load(Path folder, Tokenizer tokenizer) {
         Path jinja = folder.resolve("chat_template.jinja");
         if (Files.isRegularFile(jinja)) {
-            try {
-                // Bound the read before it happens: a hostile repository may ship a huge file.
-                long maxBytes = 4L * TemplateLimits.DEFAULTS.maxTemplateChars();
-                if (Files.size(jinja) > maxBytes) {
-                    throw new ConfigException(jinja + ": " + Files.size(jinja) + " bytes, over the limit of "
-                            + maxBytes + " for a chat template");
-                }
-                String text = Files.readString(jinja, StandardCharsets.UTF_8);
-                return new JinjaChatTemplate(text, tokenizer.bosToken(), tokenizer.eosToken(), jinja.toString());
-            } catch (java.nio.charset.CharacterCodingException e) {
-                throw new ConfigException(jinja + ": not valid UTF-8 text", e);
-            } catch (IOException e) {
-                throw new ConfigException("Cannot read " + jinja + ": " + e.getMessage(), e);
-            }
+            // Bound the read before it happens: a hostile repository may ship a huge file.
+            String text = JsonFiles.readText(jinja, 4L * TemplateLimits.DEFAULTS.maxTemplateChars());
+            return new JinjaChatTemplate(text, tokenizer.bosToken(), tokenizer.eosToken(), jinja.toString());
         }
         Path configFile = folder.resolve("tokenizer_config.json");
         Map<String, String> templates = TokenizerConfig.read(configFile).chatTemplates();

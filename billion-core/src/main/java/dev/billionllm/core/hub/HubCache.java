@@ -1,5 +1,6 @@
 package dev.billionllm.core.hub;
 
+import dev.billionllm.core.io.AtomicFiles;
 import dev.billionllm.core.io.ProcessLock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -97,7 +98,7 @@ final class HubCache {
             if (Files.isRegularFile(ref) && Files.readString(ref, StandardCharsets.UTF_8).trim().equals(commit)) {
                 return;
             }
-            writeAtomically(ref, commit.getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(ref, commit.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw ioFailure("write " + ref, e);
         }
@@ -163,18 +164,6 @@ final class HubCache {
             return ProcessLock.acquire(file);
         } catch (IOException e) {
             throw ioFailure("lock " + file, e);
-        }
-    }
-
-    /** Writes a small file through a temporary file and an atomic move. */
-    static void writeAtomically(Path target, byte[] content) throws IOException {
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, content);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 

@@ -23,6 +23,12 @@ public final class Safetensors {
 
     private Safetensors() {}
 
+    /** Whether {@code folder} holds safetensors weights ({@value #SINGLE_FILE} or a shard index). */
+    public static boolean present(Path folder) {
+        return Files.isRegularFile(folder.resolve(SINGLE_FILE))
+                || Files.isRegularFile(folder.resolve(ShardedSafetensors.INDEX_FILE));
+    }
+
     /**
      * Opens {@code model.safetensors} in {@code folder}, or else the shards of
      * {@code model.safetensors.index.json} (transformers prefers the single file the same way).
@@ -31,12 +37,6 @@ public final class Safetensors {
      * @throws WeightLoadException if neither exists (the message lists what the folder holds) or
      *     the weights are malformed
      */
-    /** Whether {@code folder} holds safetensors weights ({@value #SINGLE_FILE} or a shard index). */
-    public static boolean present(Path folder) {
-        return Files.isRegularFile(folder.resolve(SINGLE_FILE))
-                || Files.isRegularFile(folder.resolve(ShardedSafetensors.INDEX_FILE));
-    }
-
     public static SafetensorsSource open(Path folder) {
         if (Files.isRegularFile(folder)) {
             return folder.getFileName().toString().endsWith(".json")
