@@ -225,10 +225,12 @@ class FineTunerTest {
     }
 
     @Test
-    void threeHundredStepsKeepNativeMemoryFlat() throws IOException {
+    void fiveHundredStepsKeepNativeMemoryFlat() throws IOException {
         LoraConfig lora = LoraConfig.builder().setRank(8).optDropout(0.1).build();
         List<Example> data = demoExamples(demoData());
-        int warmup = 100;
+        // 300 steps before the first window: with 100, the JIT and the allocator were still settling
+        // when the test ran first in its JVM, and the windows differed by up to 15 MB without a leak.
+        int warmup = 300;
         int window = 100;
         long[] lowest = {Long.MAX_VALUE, Long.MAX_VALUE};
         int arrays = 0;
