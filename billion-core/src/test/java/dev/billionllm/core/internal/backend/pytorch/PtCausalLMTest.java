@@ -1,6 +1,7 @@
 package dev.billionllm.core.internal.backend.pytorch;
 
 import dev.billionllm.core.testing.Greedy;
+import dev.billionllm.core.testing.ResidentMemoryTrend;
 import static dev.billionllm.core.testing.LogitDiff.maxAbs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,7 +21,6 @@ import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.testing.Fixtures;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -254,29 +254,24 @@ class PtCausalLMTest {
     }
 
     @Test
-    void thousandDecodeStepsKeepResidentMemoryFlat() throws IOException {
+    void threeThousandDecodeStepsKeepResidentMemoryFlat() throws IOException {
         try (Fixture f = Fixture.open("tiny-tinyllama")) {
             CausalLM lm = f.lm();
             int[] prompt = f.ids("prompt1.input_ids");
             // The first ~1,000 steps still grow RSS by ~15 MB (JIT, allocator pools) and then stop.
             int warmup = 1000;
-            int window = 1000;
-            int windows = 2;
+            ResidentMemoryTrend trend = new ResidentMemoryTrend(4, 500);
             // 3,000 steps exceed max_position_embeddings (2048): the cache rolls back to the prompt when
             // full, which also checks that truncation leaves nothing behind.
             try (KvCache cache = lm.newCache(1, lm.config().maxPositionEmbeddings())) {
                 Logits logits = lm.forward(TokenBatch.of(prompt), cache, LogitsMode.LAST);
                 int arrays = 0;
-                long[] lowest = new long[windows];
-                java.util.Arrays.fill(lowest, Long.MAX_VALUE);
-                for (int s = 0; s < warmup + windows * window; s++) {
+                for (int s = 0; s < warmup + trend.steps(); s++) {
                     if (s == warmup) {
                         arrays = ((PtCausalLM) lm).liveArrays();
                     }
-                    if (s >= warmup && (s - warmup) % 100 == 0) {
-                        long[] m = memoryKb();
-                        int w = (s - warmup) / window;
-                        lowest[w] = Math.min(lowest[w], m[0] - m[1]);
+                    if (s >= warmup && (s - warmup) % 50 == 0) {
+                        trend.sample(s - warmup);
                     }
                     int next = Greedy.argmax(logits.values(), 0, lm.usableVocabSize());
                     if (cache.length() == cache.capacity()) {
@@ -284,31 +279,14 @@ class PtCausalLMTest {
                     }
                     logits = lm.forward(TokenBatch.of(next), cache, LogitsMode.LAST);
                 }
-                long growth = lowest[windows - 1] - lowest[0];
-                System.out.printf("%d decode steps: lowest RSS outside the Java heap per %d-step window %s kB"
-                        + " (growth %d kB); live arrays %d -> %d%n", windows * window, window,
-                        java.util.Arrays.toString(lowest), growth, arrays, ((PtCausalLM) lm).liveArrays());
-                // No step leaves an engine array behind (exact). RSS is noisy: the native allocator keeps
-                // and returns tens of MB in bursts (measured +-30 MB over 5,700 steps with no trend), so
-                // compare each window's lowest sample; a leak of 10 kB per step would add 10 MB here.
+                System.out.printf("%d decode steps: %s (smallest growth %d kB); live arrays %d -> %d%n",
+                        warmup + trend.steps(), trend, trend.smallestGrowthKb(), arrays,
+                        ((PtCausalLM) lm).liveArrays());
+                // No step leaves an engine array behind (exact). RSS is noisy (the native allocator keeps and
+                // returns tens of MB in bursts), but a leak of 5 kB per step would raise every window by 2.5 MB.
                 assertThat(((PtCausalLM) lm).liveArrays()).isEqualTo(arrays);
-                assertThat(growth).isLessThan(8 * 1024);
+                assertThat(trend.smallestGrowthKb()).isLessThan(2 * 1024);
             }
         }
-    }
-
-    /** {RSS, committed Java heap} in kB, after a GC so that the heap holds only live objects. */
-    static long[] memoryKb() throws IOException {
-        System.gc();
-        return new long[] {rssKb(), Runtime.getRuntime().totalMemory() / 1024};
-    }
-
-    static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 }
