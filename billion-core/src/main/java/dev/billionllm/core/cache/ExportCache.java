@@ -224,16 +224,15 @@ public final class ExportCache {
                 && Files.isRegularFile(exportDir.resolve(OnnxExporter.MODEL_FILE));
     }
 
+    /** The exporter's own folder export (checks, companions, declaration), with the progress bar counting reads. */
     private static void build(Path modelFolder, ModelConfig declared, Path tmp, ExportOptions options,
-            PrintWriter progress) throws IOException {
-        Files.createDirectories(tmp);
+            PrintWriter progress) {
         ModelConfig config = declared != null ? declared : ModelConfigParser.parse(modelFolder);
         try (TensorSource weights = Safetensors.open(modelFolder);
                 ExportProgress bar = ExportProgress.start(progress, weights,
                         "export " + lower(options.precision()) + " " + modelFolder.getFileName())) {
-            OnnxExporter.export(config, bar.counting(weights), modelFolder.toAbsolutePath().toString(), tmp, options);
+            OnnxExporter.export(config, modelFolder, bar.counting(weights), tmp, options);
         }
-        OnnxExporter.copyCompanions(modelFolder, tmp);
     }
 
     private static void move(Path from, Path to) throws IOException {

@@ -72,11 +72,20 @@ public final class OnnxExporter {
      * ({@value ArchitectureDeclaration#CONFIG_KEY}), so the export loads on its own.
      */
     public static Map<String, Object> export(ModelConfig config, Path src, Path dst, ExportOptions options) {
-        Map<String, Object> metadata;
         try (TensorSource source = Safetensors.open(src)) {
-            CheckpointReader.requireAllUsed(source, config, src.toString());
-            metadata = export(config, source, src.toAbsolutePath().toString(), dst, options);
+            return export(config, src, source, dst, options);
         }
+    }
+
+    /**
+     * {@link #export(ModelConfig, Path, Path, ExportOptions)} reading {@code src}'s weights through
+     * {@code weights} (for example wrapped to draw a progress bar), which the caller opened and
+     * closes: the same check of a declared architecture, companion files and declaration.
+     */
+    public static Map<String, Object> export(ModelConfig config, Path src, TensorSource weights, Path dst,
+            ExportOptions options) {
+        CheckpointReader.requireAllUsed(weights, config, src.toString());
+        Map<String, Object> metadata = export(config, weights, src.toAbsolutePath().toString(), dst, options);
         copyCompanions(src, dst);
         declareArchitecture(config, dst);
         return metadata;

@@ -12,6 +12,7 @@ import com.google.gson.JsonParser;
 import dev.billionllm.core.UnsupportedModelException;
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
+import dev.billionllm.core.cache.ExportCache;
 import dev.billionllm.core.config.Family;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
@@ -179,6 +180,8 @@ class Qwen2ExportTest {
             assertThat(m.folder()).startsWith(dir.resolve("cache"));
             assertThat(maxAbs(prefill(m.lm(), PROMPT), reference)).as("cached export of the declared model")
                     .isLessThanOrEqualTo(TOLERANCE);
+            // Like OnnxExporter.export's, the cached export loads without the spec.
+            assertThat(ModelConfigParser.parse(m.folder())).isEqualTo(declared);
         }
 
         // The export carries the declaration in its config.json, so it loads without the spec.
@@ -234,6 +237,9 @@ class Qwen2ExportTest {
         assertThatThrownBy(() -> load("pytorch", folder, c)).isInstanceOf(UnsupportedModelException.class)
                 .hasMessageContaining(named).hasMessageContaining("does not use");
         assertThatThrownBy(() -> OnnxExporter.export(folder, dir.resolve("extra-onnx"), ExportOptions.builder().setPrecision(Precision.FP32).build()))
+                .isInstanceOf(UnsupportedModelException.class).hasMessageContaining(named);
+        assertThatThrownBy(() -> ExportCache.at(dir.resolve("extra-cache")).obtain(folder,
+                ExportOptions.builder().setPrecision(Precision.FP32).build(), null))
                 .isInstanceOf(UnsupportedModelException.class).hasMessageContaining(named);
     }
 
