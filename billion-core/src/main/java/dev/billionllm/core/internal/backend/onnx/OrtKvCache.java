@@ -289,15 +289,27 @@ final class OrtKvCache extends AbstractKvCache {
      */
     void compactIfStale() {
         if (where != null && stored - length() > STALE_SLACK + length() / 4) {
-            compact();
+            compactTo(length());
         }
     }
 
-    private void compact() {
-        int[] keep = Arrays.copyOf(where, length());
-        replaceAll(keep);
+    /** Replaces the tensors with ones holding exactly the first {@code n} cached positions. */
+    private void compactTo(int n) {
+        replaceAll(slots(n));
         where = null;
-        stored = length();
+        stored = n;
+    }
+
+    /** The tensor index (dimension 2) of each of the first {@code n} cached positions. */
+    private int[] slots(int n) {
+        if (where != null) {
+            return Arrays.copyOf(where, n);
+        }
+        int[] keep = new int[n];
+        for (int j = 0; j < n; j++) {
+            keep[j] = j;
+        }
+        return keep;
     }
 
     /** Replaces every tensor with one holding the positions {@code keep} of the current ones. */
@@ -323,30 +335,18 @@ final class OrtKvCache extends AbstractKvCache {
         if (newLength > 0 && batchSize() == 1 && realTokens(0) == length()) {
             // cheap: forget the positions, keep the tensors (see the class comment)
             if (where == null) {
-                where = new int[Math.max(16, length())];
-                for (int j = 0; j < length(); j++) {
-                    where[j] = j;
-                }
+                where = slots(Math.max(16, length())); // identity; entries past length() are written before use
             }
             return;
         }
-        int[] keep = new int[newLength];
-        for (int j = 0; j < newLength; j++) {
-            keep[j] = where == null ? j : where[j];
-        }
-        replaceAll(keep);
-        where = null;
-        stored = newLength;
+        compactTo(newLength);
     }
 
     @Override
     public KvCache copy() {
         OrtKvCache c = new OrtKvCache(this);
         try {
-            int[] keep = new int[length()];
-            for (int j = 0; j < keep.length; j++) {
-                keep[j] = where == null ? j : where[j];
-            }
+            int[] keep = slots(length());
             for (int i = 0; i < keys.length; i++) {
                 c.keys[i] = gather(keys[i], keep);
                 c.values[i] = gather(values[i], keep);
