@@ -9,7 +9,6 @@ import dev.billionllm.core.internal.backend.pytorch.PtAdaptedLM;
 import dev.billionllm.core.internal.backend.pytorch.PtBackend;
 import dev.billionllm.core.internal.backend.pytorch.PtCausalLM;
 import dev.billionllm.core.internal.model.WeightReader;
-import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.TensorSource;
 import dev.billionllm.core.lm.CausalLM;
 import java.nio.file.Path;
@@ -86,7 +85,7 @@ public final class AdaptedBackend implements Backend {
             adapters.add(LoraAdapter.load(dir));
         }
         if (merged) {
-            try (TensorSource weights = MergedTensorSource.of(Safetensors.open(folder), config, adapters)) {
+            try (TensorSource weights = MergedTensorSource.of(PtBackend.openWeights(folder, config), config, adapters)) {
                 return PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options);
             }
         }
@@ -94,7 +93,7 @@ public final class AdaptedBackend implements Backend {
         for (LoraAdapter a : adapters) {
             a.checkAgainst(layers.targets()); // fail before reading the base weights
         }
-        try (TensorSource weights = Safetensors.open(folder)) {
+        try (TensorSource weights = PtBackend.openWeights(folder, config)) {
             return PtAdaptedLM.load(config, weights, folder.toString(), options, layers, adapters);
         }
     }

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.billionllm.core.ConfigException;
 import dev.billionllm.core.Model;
+import dev.billionllm.core.UnsupportedModelException;
 import dev.billionllm.core.WeightLoadException;
 import dev.billionllm.core.backend.Backends;
 import dev.billionllm.core.backend.LoadOptions;
@@ -15,8 +16,11 @@ import dev.billionllm.core.config.ModelConfigParser;
 import dev.billionllm.core.export.ExportOptions;
 import dev.billionllm.core.export.OnnxExporter;
 import dev.billionllm.core.export.Precision;
+import dev.billionllm.core.io.safetensors.DType;
 import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.SafetensorsFile;
+import dev.billionllm.core.io.safetensors.SafetensorsSource;
+import dev.billionllm.core.io.safetensors.SafetensorsWriter;
 import dev.billionllm.core.lm.CausalLM;
 import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.Logits;
@@ -283,6 +287,36 @@ class LoraAdapterTest {
                 .replace("\"use_dora\": false", "\"use_dora\": true"), StandardCharsets.UTF_8);
         Files.copy(ADAPTER.resolve(LoraAdapter.WEIGHTS_FILE), dora.resolve(LoraAdapter.WEIGHTS_FILE));
         assertThatThrownBy(() -> LoraAdapter.load(dora)).isInstanceOf(ConfigException.class).hasMessageContaining("DoRA");
+    }
+
+    /**
+     * A declared architecture that ignores a tensor of the checkpoint is refused with adapters too,
+     * merged or not, as without them (PtBackend.openWeights checks every PyTorch load).
+     */
+    @Test
+    void adaptersOnADeclaredModelThatIgnoresATensorAreRefused() throws IOException {
+        Path folder = tmp.resolve("declared");
+        Files.createDirectories(folder);
+        JsonObject config = JsonParser.parseString(Files.readString(BASE.resolve("config.json"))).getAsJsonObject();
+        config.addProperty("model_type", "llama_like");
+        JsonObject declaration = new JsonObject();
+        declaration.addProperty("like", "llama");
+        config.add("billion_architecture", declaration);
+        Files.writeString(folder.resolve("config.json"), config.toString(), StandardCharsets.UTF_8);
+        String extra = "model.layers.0.self_attn.q_norm.weight";
+        try (SafetensorsSource base = Safetensors.open(BASE)) {
+            SafetensorsWriter w = new SafetensorsWriter();
+            for (String name : base.names()) {
+                w.copyFrom(base, name);
+            }
+            w.addFloats(extra, DType.F32, new long[] {4}, new float[4]).write(folder.resolve(Safetensors.SINGLE_FILE));
+        }
+        ModelConfig declared = ModelConfigParser.parse(folder);
+        for (AdaptedBackend backend : List.of(AdaptedBackend.merged(List.of(ADAPTER)),
+                AdaptedBackend.unmerged(List.of(ADAPTER)))) {
+            assertThatThrownBy(() -> backend.load(folder, declared, LoadOptions.defaults()))
+                    .isInstanceOf(UnsupportedModelException.class).hasMessageContaining(extra);
+        }
     }
 
     @Test

@@ -43,12 +43,29 @@ public final class PtBackend implements Backend {
     @Override
     public CausalLM load(Path folder, ModelConfig config, LoadOptions options) {
         checkOptions(options.backendOptions());
-        // A config built in code skipped the parser's checks; sizes are allocated from it below.
-        ConfigValidation.check(config, "the ModelConfig for " + folder);
         // The weights are copied into engine memory, so the mapped files can be closed right after.
-        try (TensorSource weights = Safetensors.open(folder)) {
-            CheckpointReader.requireAllUsed(weights, config, folder.toString());
+        try (TensorSource weights = openWeights(folder, config)) {
             return PtCausalLM.load(config, WeightReader.of(weights, folder.toString()), options);
         }
+    }
+
+    /**
+     * The safetensors weights of {@code folder}, after the checks every PyTorch load makes, with or
+     * without adapters: the config is valid, and a declared architecture uses every tensor.
+     *
+     * @throws dev.billionllm.core.UnsupportedModelException if the checkpoint has tensors a declared
+     *     architecture does not use
+     */
+    public static TensorSource openWeights(Path folder, ModelConfig config) {
+        // A config built in code skipped the parser's checks; sizes are allocated from it.
+        ConfigValidation.check(config, "the ModelConfig for " + folder);
+        TensorSource weights = Safetensors.open(folder);
+        try {
+            CheckpointReader.requireAllUsed(weights, config, folder.toString());
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+        return weights;
     }
 }
