@@ -62,7 +62,9 @@ public final class Transformer {
     public NDArray forward(NDArray ids, Step step, boolean lastOnly) {
         NDArray x = hidden(ids, step);
         if (lastOnly) {
-            x = x.get(step.manager(), new NDIndex(":, -1:, :"));
+            // [:, -1:, :] built directly, as in Attention: the string form is parsed on every step.
+            long seq = x.getShape().get(1);
+            x = x.get(step.manager(), NDIndex.sliceAxis(1, seq - 1, seq));
         }
         return logits(x);
     }
