@@ -42,16 +42,6 @@ public final class Attention {
         this.rotateHalf = rotateHalf;
     }
 
-    /** The fused q/k/v projection (LoRA wraps it). */
-    public Linear qkv() {
-        return qkv;
-    }
-
-    /** The output projection. */
-    public Linear output() {
-        return output;
-    }
-
     /**
      * Attends {@code x [batch, seq, hidden]} over the cached positions plus itself.
      *

@@ -29,14 +29,6 @@ final class DecoderLayer {
         this.parallelResidual = parallelResidual;
     }
 
-    public Attention attention() {
-        return attention;
-    }
-
-    public Mlp mlp() {
-        return mlp;
-    }
-
     /** Runs the block on {@code x [batch, seq, hidden]}. */
     public NDArray forward(NDArray x, Step step, int layer) {
         if (parallelResidual) {

@@ -64,14 +64,4 @@ final class Mlp {
                 throw new AssertionError(activation);
         }
     }
-
-    /** The first projection (fused gate/up for gated MLPs). */
-    public Linear up() {
-        return up;
-    }
-
-    /** The down projection. */
-    public Linear down() {
-        return down;
-    }
 }

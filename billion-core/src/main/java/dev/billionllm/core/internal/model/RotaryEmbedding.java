@@ -23,11 +23,6 @@ public final class RotaryEmbedding {
         this.rotaryDim = schedule.rotaryDim();
     }
 
-    /** Rotated dimensions per head. */
-    public int rotaryDim() {
-        return rotaryDim;
-    }
-
     /**
      * Cosines and sines for {@code positions [batch][seq]}, each {@code [batch, 1, seq, headDim]}
      * (the 1 broadcasts over heads), in {@code manager}. Dimensions past {@code rotaryDim} get

@@ -22,29 +22,19 @@ import java.util.List;
  * }</pre>
  */
 public final class Transformer {
-    private final ModelConfig config;
     private final NDArray embedding; // [vocab, hidden]
     private final List<DecoderLayer> layers;
     private final Norm finalNorm;
     private final Linear lmHead; // hidden -> vocab
     private final RotaryEmbedding rope;
 
-    private Transformer(ModelConfig config, NDArray embedding, List<DecoderLayer> layers, Norm finalNorm,
-            Linear lmHead, RotaryEmbedding rope) {
-        this.config = config;
+    private Transformer(NDArray embedding, List<DecoderLayer> layers, Norm finalNorm, Linear lmHead,
+            RotaryEmbedding rope) {
         this.embedding = embedding;
         this.layers = List.copyOf(layers);
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
         this.rope = rope;
-    }
-
-    public ModelConfig config() {
-        return config;
-    }
-
-    public List<DecoderLayer> layers() {
-        return layers;
     }
 
     public RotaryEmbedding rope() {
@@ -111,8 +101,7 @@ public final class Transformer {
             layers.add(l.layer(layout.layer(i), rotateHalf));
         }
         Norm finalNorm = l.norm(layout.finalNorm());
-        return new Transformer(config, embedding, layers, finalNorm, hook.wrap(layout.lmHead(), Linear.of(head, null)),
-                rope);
+        return new Transformer(embedding, layers, finalNorm, hook.wrap(layout.lmHead(), Linear.of(head, null)), rope);
     }
 
     /** Builds the blocks from the parameters of {@link ParameterLayout}. */
