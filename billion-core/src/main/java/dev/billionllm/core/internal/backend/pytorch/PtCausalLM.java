@@ -114,11 +114,6 @@ public final class PtCausalLM implements CausalLM {
         return usableVocabSize;
     }
 
-    /** Device holding the weights, as DJL names it ("cpu()", "gpu(0)"); a string keeps DJL out of the signature. */
-    public String device() {
-        return manager.getDevice().toString();
-    }
-
     @Override
     public KvCache newCache(int batchSize, int capacity) {
         checkOpen();
