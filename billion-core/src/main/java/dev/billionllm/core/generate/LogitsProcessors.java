@@ -199,14 +199,15 @@ public final class LogitsProcessors {
             }
         }
         Arrays.sort(keys, 0, n);
-        boolean[] keep = new boolean[logits.length];
-        for (int j = n - 1; j >= 0 && above < need; j--) {
-            int id = (int) keys[j];
-            keep[id] = true;
-            above += e[id];
+        int j = n - 1;
+        while (j >= 0 && above < need) {
+            above += e[(int) keys[j--]];
+        }
+        for (; j >= 0; j--) {
+            logits[(int) keys[j]] = Float.NEGATIVE_INFINITY; // the rest of bucket `cut`
         }
         for (int i = 0; i < logits.length; i++) {
-            if (logits[i] != Float.NEGATIVE_INFINITY && !keep[i] && bucketOf[i] >= cut) {
+            if (bucketOf[i] > cut && logits[i] != Float.NEGATIVE_INFINITY) {
                 logits[i] = Float.NEGATIVE_INFINITY;
             }
         }
