@@ -40,9 +40,8 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Model[] draftModel = new Model[1];
         try (Model m = model.loadForGeneration(cli.err); LineSource lines = LineSource.open(cli.in, cli.terminal)) {
-            Generator generator = drafting.apply(m, draftModel, model.flags, cli.err);
+            Generator generator = drafting.apply(m, model.flags, cli.err);
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
             if (!m.chatTemplate().isModelTemplate()) {
                 cli.err.println("[" + ModelOptions.displayName(m)
@@ -87,9 +86,7 @@ final class ChatCommand implements Callable<Integer> {
             }
             return 0;
         } finally {
-            if (draftModel[0] != null) {
-                draftModel[0].close();
-            }
+            drafting.close(); // after the target: the generator used both
         }
     }
 }
