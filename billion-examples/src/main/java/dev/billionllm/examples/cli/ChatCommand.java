@@ -43,13 +43,14 @@ final class ChatCommand implements Callable<Integer> {
         try (Model m = model.loadForGeneration(cli.err); LineSource lines = LineSource.open(cli.in, cli.terminal)) {
             Generator generator = drafting.apply(m, model.flags, cli.err);
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
+            String name = ModelOptions.displayName(m);
             if (!m.chatTemplate().isModelTemplate()) {
-                cli.err.println("[" + ModelOptions.displayName(m)
+                cli.err.println("[" + name
                         + " has no chat template: using the plain-text fallback]");
             }
             List<ChatMessage> history = new ArrayList<>();
             String systemPrompt = system;
-            cli.out.println("Chatting with " + ModelOptions.displayName(m) + " (/system TEXT, /reset, /exit).");
+            cli.out.println("Chatting with " + name + " (/system TEXT, /reset, /exit).");
             String line;
             while ((line = lines.readLine("you> ")) != null) {
                 String text = line.strip();
