@@ -4,13 +4,11 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import dev.billionllm.bench.export.OrtStepProfile;
 import dev.billionllm.bench.speed.Environment;
 import dev.billionllm.core.Model;
@@ -32,10 +30,8 @@ import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.tokenize.IncrementalDecoder;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -225,16 +221,11 @@ public final class StepOverheadBench {
     static double rawOrtStep(Path folder, int threads, int promptLength, int steps, int runs) throws OrtException {
         Engine.getEngine("OnnxRuntime");
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setIntraOpNumThreads(threads);
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (!spinning()) {
-                so.addConfigEntry("session.intra_op.allow_spinning", "0");
-            }
+        try (OrtSession.SessionOptions so = OrtStepProfile.sessionOptions(threads, spinning())) {
             try (OrtSession session = env.createSession(folder.resolve("model.onnx").toString(), so)) {
                 double[] ms = new double[runs];
                 for (int r = -WARMUP_RUNS; r < runs; r++) {
-                    Map<String, OnnxTensor> pasts = emptyPasts(env, session);
+                    Map<String, OnnxTensor> pasts = OrtStepProfile.pastInputs(env, session, 0);
                     long total = 0;
                     int past = 0;
                     for (int s = 0; s <= steps; s++) {
@@ -266,18 +257,6 @@ public final class StepOverheadBench {
                 return median(ms);
             }
         }
-    }
-
-    private static Map<String, OnnxTensor> emptyPasts(OrtEnvironment env, OrtSession session) throws OrtException {
-        Map<String, OnnxTensor> pasts = new HashMap<>();
-        for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
-            if (e.getKey().startsWith("past_key_values.")) {
-                long[] shape = ((TensorInfo) e.getValue().getInfo()).getShape();
-                pasts.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.allocate(0),
-                        new long[] {1, shape[1], 0, shape[3]}));
-            }
-        }
-        return pasts;
     }
 
     /**
