@@ -11,6 +11,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.billionllm.bench.export.OrtStepProfile;
 import dev.billionllm.bench.speed.Environment;
+import dev.billionllm.bench.speed.Stats;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.cache.ExportCache;
@@ -30,7 +31,6 @@ import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.tokenize.IncrementalDecoder;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -101,7 +101,7 @@ public final class StepOverheadBench {
         System.out.printf(Locale.ROOT, "%s; %d threads; %d decode steps x %d runs; %s clock; cpu %s; OMP_WAIT_POLICY %s, "
                 + "ORT spinning %s; load %s%n", folder.getFileName(), threads, steps, runs,
                 cpuClock ? "thread CPU" : "wall", env.cpuLine(), env.ompWaitPolicy(),
-                spinning(), loadAverage());
+                spinning(), Environment.loadAverage());
         System.out.printf(Locale.ROOT, "%-10s %12s %12s %12s %12s %12s %12s %12s%n", "backend", "generator ms",
                 "forward ms", "engine ms", "java ms", "greedy us", "top-p us", "detok us");
         for (String backend : backends) {
@@ -179,7 +179,7 @@ public final class StepOverheadBench {
             d.flush();
         }
         detokUs = (clock.getAsLong() - t) / 1e3 / n;
-        return new Row(median(gen), median(fwd), engineMs, greedyUs, topPUs, detokUs);
+        return new Row(Stats.percentile(gen, 50), Stats.percentile(fwd, 50), engineMs, greedyUs, topPUs, detokUs);
     }
 
     /** One generation's decode steps alone: (prefill + steps) minus a one-token generation (prefill). */
@@ -254,7 +254,7 @@ public final class StepOverheadBench {
                         ms[r] = total / 1e6 / steps;
                     }
                 }
-                return median(ms);
+                return Stats.percentile(ms, 50);
             }
         }
     }
@@ -284,19 +284,5 @@ public final class StepOverheadBench {
     /** ONNX Runtime spinning: {@code -Dbillion.onnx.spinning}, else the backend's default (as OnnxExportBench). */
     static boolean spinning() {
         return Boolean.parseBoolean(System.getProperty("billion.onnx.spinning", OnnxBackend.DEFAULT_SPINNING));
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (Exception e) {
-            return "unknown";
-        }
     }
 }
