@@ -26,7 +26,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one admitted {@link CompletionRequest} and writes OpenAI's response: one JSON object, or
@@ -43,6 +42,8 @@ final class CompletionResponder {
     static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
     /** OpenAI's stand-in for the log-probability of an impossible token (JSON has no -Infinity). */
     private static final double LOGPROB_FLOOR = -9999.0;
+    /** Queued after a batched row's last token; compared by identity, never handed to a listener. */
+    private static final TokenEvent END_OF_ROW = new TokenEvent(-1, -1, -1, "", null);
 
     private final CompletionRequest request;
     private final ContinuousBatcher batcher; // null: generate on this thread
@@ -171,15 +172,12 @@ final class CompletionResponder {
     private GenerationResult inBatch(Prompt prompt, TokenListener listener) {
         BlockingQueue<TokenEvent> tokens = new LinkedBlockingQueue<>();
         CompletableFuture<GenerationResult> result = batcher.submit(prompt, request.config(), tokens::add, cancel);
+        // every token is queued before the result completes, so the marker queued on completion
+        // comes last and wakes this thread at once (polling would add up to a poll interval per request)
+        result.whenComplete((r, failure) -> tokens.add(END_OF_ROW));
         try {
-            while (true) {
-                // every token is queued before the result completes, so an empty queue after it is the end
-                TokenEvent e = tokens.poll(50, TimeUnit.MILLISECONDS);
-                if (e != null) {
-                    listener.onToken(e);
-                } else if (result.isDone() && tokens.isEmpty()) {
-                    break;
-                }
+            for (TokenEvent e = tokens.take(); e != END_OF_ROW; e = tokens.take()) {
+                listener.onToken(e);
             }
             return result.join();
         } catch (InterruptedException e) {

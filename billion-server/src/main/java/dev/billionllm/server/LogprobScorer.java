@@ -50,22 +50,37 @@ final class LogprobScorer implements AutoCloseable {
         }
         double logZ = max + Math.log(sum);
         List<Alternative> alternatives = new ArrayList<>(top);
-        boolean[] taken = new boolean[vocab];
-        for (int k = 0; k < top && k < vocab; k++) {
-            int best = -1;
-            for (int i = 0; i < vocab; i++) {
-                if (!taken[i] && (best < 0 || next[i] > next[best])) {
-                    best = i;
-                }
-            }
-            taken[best] = true;
-            alternatives.add(new Alternative(best, next[best] - logZ));
+        for (int id : topIds(next, Math.min(top, vocab), vocab)) {
+            alternatives.add(new Alternative(id, next[id] - logZ));
         }
         double logprob = tokenId < vocab ? next[tokenId] - logZ : Double.NEGATIVE_INFINITY;
         if (!last) {
             next = lm.forward(TokenBatch.of(tokenId), cache, LogitsMode.LAST).last(0);
         }
         return new Scored(tokenId, logprob, alternatives);
+    }
+
+    /**
+     * The {@code k} ids of the largest logits, largest first, ties by lower id. One pass that keeps
+     * the best {@code k} in order: an id is compared with the k-th best only, so this is about one
+     * comparison per id, where picking the best k times read the vocabulary k times per token.
+     */
+    static int[] topIds(float[] logits, int k, int vocab) {
+        int[] best = new int[k];
+        int filled = 0;
+        for (int i = 0; i < vocab && k > 0; i++) {
+            if (filled == k && !(logits[i] > logits[best[k - 1]])) {
+                continue;
+            }
+            int at = filled < k ? filled++ : k - 1;
+            // move past every kept id with a strictly smaller logit: equal ones stay ahead (lower id)
+            while (at > 0 && logits[i] > logits[best[at - 1]]) {
+                best[at] = best[at - 1];
+                at--;
+            }
+            best[at] = i;
+        }
+        return best;
     }
 
     @Override

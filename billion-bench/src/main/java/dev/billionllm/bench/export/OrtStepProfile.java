@@ -64,12 +64,7 @@ public final class OrtStepProfile {
         Engine.getEngine("OnnxRuntime"); // loads the native library the way the backend does
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Path profilePrefix = Files.createTempDirectory("ort-profile").resolve("step");
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(threads);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (!spin) {
-                options.addConfigEntry("session.intra_op.allow_spinning", "0");
-            }
+        try (OrtSession.SessionOptions options = sessionOptions(threads, spin)) {
             for (String entry : config) { // any ONNX Runtime session config entry, to try it without a rebuild
                 int eq = entry.indexOf('=');
                 options.addConfigEntry(entry.substring(0, eq), entry.substring(eq + 1));
@@ -101,10 +96,28 @@ public final class OrtStepProfile {
         }
     }
 
+    /** A raw session's options: {@code threads} intra-op threads, every graph optimisation, spinning or not. */
+    public static OrtSession.SessionOptions sessionOptions(int threads, boolean spin) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(threads);
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        if (!spin) {
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+        return options;
+    }
+
     private static Map<String, OnnxTensor> inputs(OrtEnvironment env, OrtSession session, int seq, int past)
             throws OrtException {
-        Map<String, OnnxTensor> in = new HashMap<>();
+        Map<String, OnnxTensor> in = pastInputs(env, session, past);
         tokenInputs(env, in, past, seq);
+        return in;
+    }
+
+    /** Zero-filled {@code past_key_values.*} of {@code past} positions for every cache input of {@code session}. */
+    public static Map<String, OnnxTensor> pastInputs(OrtEnvironment env, OrtSession session, int past)
+            throws OrtException {
+        Map<String, OnnxTensor> in = new HashMap<>();
         for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
             if (e.getKey().startsWith("past_key_values.")) {
                 long[] shape = ((TensorInfo) e.getValue().getInfo()).getShape(); // [batch, kv, past, d]

@@ -2,6 +2,9 @@ package dev.billionllm.bench.speed;
 
 import ai.djl.engine.Engine;
 import dev.billionllm.core.platform.CpuFeatures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
@@ -57,6 +60,18 @@ public record Environment(String cpuModel, int logicalCores, String os, String j
     /** {@code "AMD EPYC [avx2 fma ... avx_vnni]"}: the CPU line of a report. */
     public String cpuLine() {
         return cpuModel + " [" + (cpuFeatures.isEmpty() ? "features unknown" : String.join(" ", cpuFeatures)) + "]";
+    }
+
+    /**
+     * {@code /proc/loadavg} as one line ({@code "1.78 1.17 0.76 2/345 6789"}), or {@code "n/a"}
+     * where it cannot be read: timings on a shared machine mean little without it.
+     */
+    public static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException | RuntimeException e) {
+            return "n/a";
+        }
     }
 
     private static String engineVersion(String name) {

@@ -13,8 +13,6 @@ import dev.billionllm.core.lm.KvCache;
 import dev.billionllm.core.lm.LogitsMode;
 import dev.billionllm.core.lm.TokenBatch;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Random;
 
 /**
@@ -47,7 +45,7 @@ public final class PtSpeedCheck {
                 config.vocabSize(), config.parameterCount() / 1e9, config.parameterCount() * 4 / 1e9);
         // Timings on a shared machine mean little without its load next to them.
         System.out.printf("RSS before load: %d MB; cores %d; load average %s%n", rssMb(),
-                Runtime.getRuntime().availableProcessors(), loadAverage());
+                Runtime.getRuntime().availableProcessors(), Environment.loadAverage());
         long t0 = System.nanoTime();
         try (CausalLM lm = RandomWeights.source(config, LoadOptions.builder().optDevice("cpu").build(), 42).load()) {
             System.out.printf("random weights on cpu in %.1f s; RSS %d MB%n", (System.nanoTime() - t0) / 1e9, rssMb());
@@ -79,15 +77,10 @@ public final class PtSpeedCheck {
                                     + " = %.2f tok/s (%.0f ms/token); RSS %d MB%n", n, promptLength, prefill,
                             promptLength / prefill, decode, decodeSeconds, decode / decodeSeconds,
                             decodeSeconds * 1000 / decode, rssMb());
-                    System.out.printf("  load average %s%n", loadAverage());
+                    System.out.printf("  load average %s%n", Environment.loadAverage());
                 }
             }
         }
-    }
-
-    private static String loadAverage() throws IOException {
-        Path p = Path.of("/proc/loadavg");
-        return Files.isReadable(p) ? Files.readString(p).trim() : "n/a";
     }
 
     static long rssMb() {

@@ -4,15 +4,14 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import dev.billionllm.bench.export.OrtStepProfile;
 import dev.billionllm.bench.speed.Environment;
+import dev.billionllm.bench.speed.Stats;
 import dev.billionllm.core.Model;
 import dev.billionllm.core.backend.LoadOptions;
 import dev.billionllm.core.cache.ExportCache;
@@ -32,10 +31,7 @@ import dev.billionllm.core.lm.TokenBatch;
 import dev.billionllm.core.tokenize.IncrementalDecoder;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -105,7 +101,7 @@ public final class StepOverheadBench {
         System.out.printf(Locale.ROOT, "%s; %d threads; %d decode steps x %d runs; %s clock; cpu %s; OMP_WAIT_POLICY %s, "
                 + "ORT spinning %s; load %s%n", folder.getFileName(), threads, steps, runs,
                 cpuClock ? "thread CPU" : "wall", env.cpuLine(), env.ompWaitPolicy(),
-                spinning(), loadAverage());
+                spinning(), Environment.loadAverage());
         System.out.printf(Locale.ROOT, "%-10s %12s %12s %12s %12s %12s %12s %12s%n", "backend", "generator ms",
                 "forward ms", "engine ms", "java ms", "greedy us", "top-p us", "detok us");
         for (String backend : backends) {
@@ -183,7 +179,7 @@ public final class StepOverheadBench {
             d.flush();
         }
         detokUs = (clock.getAsLong() - t) / 1e3 / n;
-        return new Row(median(gen), median(fwd), engineMs, greedyUs, topPUs, detokUs);
+        return new Row(Stats.percentile(gen, 50), Stats.percentile(fwd, 50), engineMs, greedyUs, topPUs, detokUs);
     }
 
     /** One generation's decode steps alone: (prefill + steps) minus a one-token generation (prefill). */
@@ -225,16 +221,11 @@ public final class StepOverheadBench {
     static double rawOrtStep(Path folder, int threads, int promptLength, int steps, int runs) throws OrtException {
         Engine.getEngine("OnnxRuntime");
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setIntraOpNumThreads(threads);
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (!spinning()) {
-                so.addConfigEntry("session.intra_op.allow_spinning", "0");
-            }
+        try (OrtSession.SessionOptions so = OrtStepProfile.sessionOptions(threads, spinning())) {
             try (OrtSession session = env.createSession(folder.resolve("model.onnx").toString(), so)) {
                 double[] ms = new double[runs];
                 for (int r = -WARMUP_RUNS; r < runs; r++) {
-                    Map<String, OnnxTensor> pasts = emptyPasts(env, session);
+                    Map<String, OnnxTensor> pasts = OrtStepProfile.pastInputs(env, session, 0);
                     long total = 0;
                     int past = 0;
                     for (int s = 0; s <= steps; s++) {
@@ -263,21 +254,9 @@ public final class StepOverheadBench {
                         ms[r] = total / 1e6 / steps;
                     }
                 }
-                return median(ms);
+                return Stats.percentile(ms, 50);
             }
         }
-    }
-
-    private static Map<String, OnnxTensor> emptyPasts(OrtEnvironment env, OrtSession session) throws OrtException {
-        Map<String, OnnxTensor> pasts = new HashMap<>();
-        for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
-            if (e.getKey().startsWith("past_key_values.")) {
-                long[] shape = ((TensorInfo) e.getValue().getInfo()).getShape();
-                pasts.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.allocate(0),
-                        new long[] {1, shape[1], 0, shape[3]}));
-            }
-        }
-        return pasts;
     }
 
     /**
@@ -305,19 +284,5 @@ public final class StepOverheadBench {
     /** ONNX Runtime spinning: {@code -Dbillion.onnx.spinning}, else the backend's default (as OnnxExportBench). */
     static boolean spinning() {
         return Boolean.parseBoolean(System.getProperty("billion.onnx.spinning", OnnxBackend.DEFAULT_SPINNING));
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (Exception e) {
-            return "unknown";
-        }
     }
 }

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import jinjava.javax.el.CompositeELResolver;
 import jinjava.javax.el.ELContext;
 
@@ -153,6 +154,9 @@ final class TemplateSandbox {
      * {@code indent(width)}, ...) and its result held to the output limit.
      */
     static final class GuardedFilter implements Filter {
+        // Compiled once: checkArgs runs on every filter call of every render.
+        private static final Pattern INTEGER_TEXT = Pattern.compile("-?\\d{1,30}");
+
         private final Filter inner;
 
         GuardedFilter(Filter inner) {
@@ -189,7 +193,7 @@ final class TemplateSandbox {
                 double n = Double.NaN;
                 if (a instanceof Number num) {
                     n = num.doubleValue();
-                } else if (a instanceof String s && s.strip().matches("-?\\d{1,30}")) {
+                } else if (a instanceof String s && INTEGER_TEXT.matcher(s.strip()).matches()) {
                     n = Double.parseDouble(s.strip());
                 }
                 if (Math.abs(n) > b.limits.maxOutputChars()) {

@@ -45,10 +45,21 @@ public final class JsonFiles {
      *     an object, or has a duplicate key
      */
     public static JsonObject readObject(Path file) {
-        String text = readText(file, MAX_BYTES);
-        JsonElement root = parse(text, file.toString());
+        return parseObject(readText(file, MAX_BYTES), file.toString());
+    }
+
+    /**
+     * The top-level object of JSON text already read with {@link #readText} (for a caller that
+     * also needs the text itself, so the file is read once).
+     *
+     * @param source the file name for error messages
+     * @throws ConfigException naming {@code source} if the text is not JSON, not an object, or has a
+     *     duplicate key
+     */
+    public static JsonObject parseObject(String text, String source) {
+        JsonElement root = parse(text, source);
         if (!root.isJsonObject()) {
-            throw new ConfigException(file + ": expected a JSON object at the top level, found "
+            throw new ConfigException(source + ": expected a JSON object at the top level, found "
                     + (root.isJsonArray() ? "an array" : root.isJsonNull() ? "null" : "a " + root.getClass()
                             .getSimpleName().replace("Json", "").toLowerCase(java.util.Locale.ROOT)));
         }

@@ -86,11 +86,9 @@ public final class DraftVerifier implements AutoCloseable {
      */
     public long prefill(int[] context) {
         long t0 = System.nanoTime();
-        int fed = cache.keepPrefixOf(context, context.length - 1);
-        if (fed == context.length - 1) {
+        if (!feedAllButLast(context)) {
             return 0;
         }
-        cache.feed(Arrays.copyOfRange(context, fed, context.length - 1), LogitsMode.LAST);
         long took = System.nanoTime() - t0;
         targetNanos += took;
         return took;
@@ -131,10 +129,7 @@ public final class DraftVerifier implements AutoCloseable {
         }
 
         long t0 = System.nanoTime();
-        int fed = cache.keepPrefixOf(context, context.length - 1);
-        if (fed < context.length - 1) {
-            cache.feed(Arrays.copyOfRange(context, fed, context.length - 1), LogitsMode.LAST);
-        }
+        feedAllButLast(context);
         int[] input = new int[1 + k];
         input[0] = context[context.length - 1];
         for (int i = 0; i < k; i++) {
@@ -153,6 +148,21 @@ public final class DraftVerifier implements AutoCloseable {
         accepted += kept;
         proposer.onVerified(draft, kept);
         return new Round(out, k, kept);
+    }
+
+    /**
+     * Keeps the target's cached prefix of {@code context} and feeds the rest of it but its last
+     * token, which the next round feeds with its candidates.
+     *
+     * @return whether anything was fed
+     */
+    private boolean feedAllButLast(int[] context) {
+        int fed = cache.keepPrefixOf(context, context.length - 1);
+        if (fed == context.length - 1) {
+            return false;
+        }
+        cache.feed(Arrays.copyOfRange(context, fed, context.length - 1), LogitsMode.LAST);
+        return true;
     }
 
     /** Accepts candidates from the front while the target agrees, then adds the target's own token. */

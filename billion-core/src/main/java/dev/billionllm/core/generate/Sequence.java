@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  */
 public final class Sequence {
     private final int row;
-    private final int[] prompt;
+    private final int promptLength;
     private final int limit;
     private final boolean limitedByContext;
     private final Set<Integer> eos;
@@ -46,7 +46,7 @@ public final class Sequence {
     Sequence(int row, int[] prompt, int limit, boolean limitedByContext, Set<Integer> eos, Sampler sampler,
             long seed, TextAssembler text, Consumer<TokenEvent> events, BooleanSupplier cancelled) {
         this.row = row;
-        this.prompt = prompt.clone();
+        this.promptLength = prompt.length;
         this.limit = limit;
         this.limitedByContext = limitedByContext;
         this.eos = eos;
@@ -66,11 +66,11 @@ public final class Sequence {
 
     /** A copy of the prompt ids. */
     public int[] prompt() {
-        return prompt.clone();
+        return Arrays.copyOf(ids, promptLength);
     }
 
     public int promptLength() {
-        return prompt.length;
+        return promptLength;
     }
 
     /** A copy of the ids so far: prompt, then generated. */
@@ -85,7 +85,7 @@ public final class Sequence {
 
     /** Tokens generated so far. */
     public int generated() {
-        return length - prompt.length;
+        return length - promptLength;
     }
 
     /** The last id (the prompt's last while nothing is generated). */
@@ -195,11 +195,11 @@ public final class Sequence {
         int n = generated();
         long ttft = n > 0 ? firstNanos - startNanos : 0;
         GenerationResult.Timings timings = GenerationResult.Timings.of(
-                ttft, prefillNanos, prompt.length, n > 0 ? lastNanos - firstNanos : 0, n);
+                ttft, prefillNanos, promptLength, n > 0 ? lastNanos - firstNanos : 0, n);
         List<Integer> out = new ArrayList<>(n);
-        for (int i = prompt.length; i < length; i++) {
+        for (int i = promptLength; i < length; i++) {
             out.add(ids[i]);
         }
-        return new GenerationResult(out, text.emittedText(), finish, prompt.length, timings, metrics);
+        return new GenerationResult(out, text.emittedText(), finish, promptLength, timings, metrics);
     }
 }

@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.billionllm.core.ConfigException;
+import dev.billionllm.core.config.JsonFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -105,7 +106,9 @@ public final class HfTokenizer implements Tokenizer {
                     + "with transformers: AutoTokenizer.from_pretrained(folder).save_pretrained(folder)");
         }
         TokenizerConfig config = TokenizerConfig.read(folder.resolve("tokenizer_config.json"));
-        JsonObject root = TokenizerConfig.readJsonObject(json);
+        // Read once: the text is parsed here and, unless the config's tokens change it, handed to DJL as is.
+        String text = JsonFiles.readText(json, JsonFiles.MAX_BYTES);
+        JsonObject root = JsonFiles.parseObject(text, json.toString());
 
         Map<String, Integer> vocab = readVocab(json, root);
         JsonArray added = root.has("added_tokens") && root.get("added_tokens").isJsonArray()
@@ -123,7 +126,7 @@ public final class HfTokenizer implements Tokenizer {
         if (changed) {
             root.add("added_tokens", added);
         }
-        byte[] bytes = changed ? GSON.toJson(root).getBytes(StandardCharsets.UTF_8) : readBytes(json);
+        byte[] bytes = (changed ? GSON.toJson(root) : text).getBytes(StandardCharsets.UTF_8);
 
         HuggingFaceTokenizer tok;
         try {
@@ -235,14 +238,6 @@ public final class HfTokenizer implements Tokenizer {
             throw new ConfigException(file + ": model.vocab must be an object or an array, found " + v);
         }
         return vocab;
-    }
-
-    private static byte[] readBytes(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new ConfigException("Cannot read " + file + ": " + e.getMessage(), e);
-        }
     }
 
     /** The parsed tokenizer_config.json ({@link TokenizerConfig#EMPTY} when the folder has none). */

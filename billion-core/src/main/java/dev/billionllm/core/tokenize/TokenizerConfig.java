@@ -3,6 +3,7 @@ package dev.billionllm.core.tokenize;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.billionllm.core.ConfigException;
+import dev.billionllm.core.config.JsonFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,7 +66,7 @@ public record TokenizerConfig(
         if (!Files.exists(file)) {
             return EMPTY;
         }
-        JsonObject root = readJsonObject(file);
+        JsonObject root = JsonFiles.readObject(file);
         List<String> extra = new ArrayList<>();
         for (String key : List.of("additional_special_tokens", "extra_special_tokens")) {
             JsonElement e = root.get(key);
@@ -106,11 +107,6 @@ public record TokenizerConfig(
                 Boolean.TRUE.equals(optBoolean(file, root, "clean_up_tokenization_spaces")),
                 added,
                 chatTemplates(file, root.get("chat_template")));
-    }
-
-    /** Parses a JSON object file, naming the file in every failure. */
-    static JsonObject readJsonObject(Path file) {
-        return dev.billionllm.core.config.JsonFiles.readObject(file);
     }
 
     private static Map<String, String> chatTemplates(Path file, JsonElement e) {

@@ -249,6 +249,24 @@ class SamplersTest {
         return probs;
     }
 
+    /**
+     * Trial {@code trial}'s logits: peaked or flat (the scale cycles), every third trial rounded to
+     * integers (many ties), about a tenth already excluded, from 1 to 60 ids (3000 every tenth trial).
+     */
+    private static float[] randomLogits(java.util.Random random, int trial) {
+        int vocab = 1 + random.nextInt(trial % 10 == 0 ? 3000 : 60);
+        double scale = new double[] {0.01, 0.3, 1, 3, 10, 40}[trial % 6];
+        float[] logits = new float[vocab];
+        for (int i = 0; i < vocab; i++) {
+            double v = random.nextGaussian() * scale;
+            logits[i] = trial % 3 == 0 ? Math.round(v) : (float) v;
+            if (random.nextInt(10) == 0) {
+                logits[i] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return logits;
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(doubles = {0.0137, 0.1371, 0.5137, 0.9137, 0.9513, 0.99913,
         0.9999999137})
@@ -260,16 +278,7 @@ class SamplersTest {
         // torch's float32 cumsum is of its.)
         java.util.Random random = new java.util.Random(Double.hashCode(p));
         for (int trial = 0; trial < 300; trial++) {
-            int vocab = 1 + random.nextInt(trial % 10 == 0 ? 3000 : 60);
-            double scale = new double[] {0.01, 0.3, 1, 3, 10, 40}[trial % 6];
-            float[] logits = new float[vocab];
-            for (int i = 0; i < vocab; i++) {
-                double v = random.nextGaussian() * scale;
-                logits[i] = trial % 3 == 0 ? Math.round(v) : (float) v; // every third: many ties
-                if (random.nextInt(10) == 0) {
-                    logits[i] = Float.NEGATIVE_INFINITY;
-                }
-            }
+            float[] logits = randomLogits(random, trial);
             float[] fast = logits.clone();
             float[] sorted = logits.clone();
             LogitsProcessors.topP(p).process(fast, new int[0]);
@@ -280,6 +289,52 @@ class SamplersTest {
             LogitsProcessors.minP(p).process(fast, new int[0]);
             sortedMinP(sorted, p);
             assertThat(fast).as("min-p %s, trial %d", p, trial).containsExactly(sorted);
+        }
+    }
+
+    /** The sorted top-k used before (a sort of every finite logit): the oracle. */
+    private static void sortedTopK(float[] logits, int k) {
+        float[] finite = new float[logits.length];
+        int n = 0;
+        for (float l : logits) {
+            if (l != Float.NEGATIVE_INFINITY) {
+                finite[n++] = l;
+            }
+        }
+        if (k >= n) {
+            return;
+        }
+        finite = Arrays.copyOf(finite, n);
+        Arrays.sort(finite);
+        float kth = finite[n - k];
+        for (int i = 0; i < logits.length; i++) {
+            if (logits[i] < kth) {
+                logits[i] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 7, 40, 50, 1000, Integer.MAX_VALUE})
+    void topKRemovesExactlyWhatTheSortRemoves(int k) {
+        // Peaked, flat and tied distributions (signed zeros and +infinity too), with ids already
+        // excluded, from 1 to 3000 ids: the heap must find the k-th value the sort found.
+        java.util.Random random = new java.util.Random(k);
+        for (int trial = 0; trial < 300; trial++) {
+            float[] logits = randomLogits(random, trial);
+            for (int i = 0; i < logits.length; i++) {
+                int special = random.nextInt(30);
+                if (special == 0) {
+                    logits[i] = -0.0f;
+                } else if (special == 1 && trial % 7 == 0) {
+                    logits[i] = Float.POSITIVE_INFINITY;
+                }
+            }
+            float[] heap = logits.clone();
+            float[] sorted = logits.clone();
+            LogitsProcessors.topK(k).process(heap, new int[0]);
+            sortedTopK(sorted, k);
+            assertThat(heap).as("top-k %d, trial %d", k, trial).containsExactly(sorted);
         }
     }
 }

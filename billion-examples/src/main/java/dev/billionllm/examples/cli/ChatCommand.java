@@ -40,17 +40,17 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Model[] draftModel = new Model[1];
         try (Model m = model.loadForGeneration(cli.err); LineSource lines = LineSource.open(cli.in, cli.terminal)) {
-            Generator generator = drafting.apply(m, draftModel, model.flags, cli.err);
+            Generator generator = drafting.apply(m, model.flags, cli.err);
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
+            String name = ModelOptions.displayName(m);
             if (!m.chatTemplate().isModelTemplate()) {
-                cli.err.println("[" + ModelOptions.displayName(m)
+                cli.err.println("[" + name
                         + " has no chat template: using the plain-text fallback]");
             }
             List<ChatMessage> history = new ArrayList<>();
             String systemPrompt = system;
-            cli.out.println("Chatting with " + ModelOptions.displayName(m) + " (/system TEXT, /reset, /exit).");
+            cli.out.println("Chatting with " + name + " (/system TEXT, /reset, /exit).");
             String line;
             while ((line = lines.readLine("you> ")) != null) {
                 String text = line.strip();
@@ -87,9 +87,7 @@ final class ChatCommand implements Callable<Integer> {
             }
             return 0;
         } finally {
-            if (draftModel[0] != null) {
-                draftModel[0].close();
-            }
+            drafting.close(); // after the target: the generator used both
         }
     }
 }

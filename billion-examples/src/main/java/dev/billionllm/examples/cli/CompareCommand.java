@@ -45,13 +45,17 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Model> loaded = new ArrayList<>();
+        List<String> names = new ArrayList<>(); // displayName reads the export's metadata file: once per model
         try {
             for (String ref : models) {
-                loaded.add(model.loadForGeneration(ref, cli.err));
+                Model m = model.loadForGeneration(ref, cli.err);
+                loaded.add(m);
+                names.add(ModelOptions.displayName(m));
             }
             for (String prompt : prompts) {
                 List<String[]> answers = new ArrayList<>();
-                for (Model m : loaded) {
+                for (int i = 0; i < loaded.size(); i++) {
+                    Model m = loaded.get(i);
                     Prompt p = chat ? Prompt.chat(List.of(dev.billionllm.core.chat.ChatMessage.user(prompt)))
                             : Prompt.text(prompt);
                     GenerationResult r = CliShutdown.generate(m.generator(), p, sampling.apply(m.defaultGenerationConfig()),
@@ -59,7 +63,7 @@ final class CompareCommand implements Callable<Integer> {
                     String stats = String.format(Locale.ROOT, "ttft %d ms, %.1f tok/s, %d tokens, %s",
                             r.timings().timeToFirstToken().toMillis(), r.timings().decodeTokensPerSecond(),
                             r.tokenIds().size(), r.finishReason().name().toLowerCase(Locale.ROOT));
-                    answers.add(new String[] {ModelOptions.displayName(m), r.text().strip(), stats});
+                    answers.add(new String[] {names.get(i), r.text().strip(), stats});
                 }
                 cli.out.println("prompt: " + prompt);
                 print(answers);

@@ -10,8 +10,12 @@ import dev.billionllm.speculative.SpeculativeDecoding;
 import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 
-/** Speculative decoding options of {@code generate} and {@code chat}: a draft model or prompt lookup. */
-final class DraftOptions {
+/**
+ * Speculative decoding options of {@code generate}, {@code chat} and {@code serve}: a draft model or
+ * prompt lookup. The draft model, once loaded, belongs to these options: the command closes them
+ * (try-with-resources) after the generators that use it.
+ */
+final class DraftOptions implements AutoCloseable {
     @Option(names = "--draft", paramLabel = "MODEL",
             description = "Draft model for speculative decoding: spec id, folder, bundled name or ONNX export folder.")
     String draft;
@@ -46,17 +50,19 @@ final class DraftOptions {
             description = "Allow a draft with another tokenizer: its text is re-tokenized (greedy only).")
     boolean crossTokenizer;
 
+    /** The draft model, loaded by the first {@link #apply} that needs it and shared by the later ones. */
+    private Model draftModel;
+
     boolean enabled() {
         return draft != null || promptLookup;
     }
 
     /**
-     * {@code target}'s generator, made speculative when these options ask for it; the draft model
-     * it loads (on {@code flags}' device and threads) is returned in {@code holder} for the caller
-     * to close, and a draft already in {@code holder} is reused (serve shares one draft among its
-     * targets).
+     * {@code target}'s generator, made speculative when these options ask for it. The draft model is
+     * loaded (on {@code flags}' device and threads) on the first call and reused by the next ones
+     * (serve shares one draft among its targets); {@link #close} closes it.
      */
-    Generator apply(Model target, Model[] holder, LoadFlags flags, PrintWriter err) {
+    Generator apply(Model target, LoadFlags flags, PrintWriter err) {
         Generator plain = target.generator();
         if (!enabled()) {
             return plain;
@@ -77,12 +83,12 @@ final class DraftOptions {
                 b.optMaxMatchingNgramSize(maxNgram);
             }
         } else {
-            if (holder[0] == null) {
+            if (draftModel == null) {
                 ModelOptions.noteBundled(draft, err);
-                holder[0] = Model.load(draft, LoadOptions.builder().optBackend(draftBackend).optDevice(flags.device)
+                draftModel = Model.load(draft, LoadOptions.builder().optBackend(draftBackend).optDevice(flags.device)
                         .optThreads(flags.threads).optVariant(draftVariant).build());
             }
-            Model d = holder[0];
+            Model d = draftModel;
             b = SpeculativeDecoding.withDraftModel(d.lm()).optDraftTokenizer(d.tokenizer()).optAdaptive(adaptive)
                     .optCrossTokenizer(crossTokenizer);
             if (minProbability != null) {
@@ -93,6 +99,15 @@ final class DraftOptions {
             b.optDraftTokens(draftTokens);
         }
         return plain.toBuilder().optDecodingStrategy(b.build()).build();
+    }
+
+    /** Closes the draft model, if one was loaded. */
+    @Override
+    public void close() {
+        if (draftModel != null) {
+            draftModel.close();
+            draftModel = null;
+        }
     }
 
     /** The {@code speculative} object of {@code generate --json}. */

@@ -57,9 +57,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Model[] draftModel = new Model[1];
         try (Model m = model.loadForGeneration(cli.err)) {
-            Generator generator = drafting.apply(m, draftModel, model.flags, cli.err);
+            Generator generator = drafting.apply(m, model.flags, cli.err);
             GenerationConfig config = sampling.apply(m.defaultGenerationConfig());
             Prompt prompt = input.ids != null ? Prompt.ids(input.ids)
                     : chat ? Prompt.chat(java.util.List.of(dev.billionllm.core.chat.ChatMessage.user(input.text)))
@@ -104,9 +103,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             return 0;
         } finally {
-            if (draftModel[0] != null) {
-                draftModel[0].close();
-            }
+            drafting.close(); // after the target: the generator used both
         }
     }
 

@@ -81,7 +81,6 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Model> loaded = new ArrayList<>();
-        Model[] draft = new Model[1]; // one draft model shared by every served target
         BillionServer server = null;
         CliShutdown.Work work = null;
         try {
@@ -107,7 +106,8 @@ final class ServeCommand implements Callable<Integer> {
                 // Loaded exactly as generate and chat load it (the fast path by default).
                 Model m = flags.load(reference, cli.err, true);
                 loaded.add(m);
-                Generator generator = drafting.apply(m, draft, flags, cli.err);
+                // one draft model (loaded by the first call) is shared by every target
+                Generator generator = drafting.apply(m, flags, cli.err);
                 builder.addModel(modelId(reference), generator, m.tokenizer());
                 cli.err.printf("[serve] loaded %s as '%s' on %s in %d ms%s%n", m.folder(), modelId(reference),
                         m.backend(), m.loadTime().toMillis(), drafting.enabled()
@@ -133,9 +133,7 @@ final class ServeCommand implements Callable<Integer> {
                 server.close();
             }
             loaded.forEach(Model::close);
-            if (draft[0] != null) {
-                draft[0].close();
-            }
+            drafting.close();
             if (work != null) {
                 work.close();
             }

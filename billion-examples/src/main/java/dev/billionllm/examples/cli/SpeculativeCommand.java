@@ -81,9 +81,34 @@ final class SpeculativeCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "speculative-out", description = "Where the PNG goes.")
     Path out;
 
-    /** One configuration's totals over every prompt and pass. */
-    record Row(String name, long tokens, long nanos, long drafted, long accepted, int rounds, long draftNanos,
-            long targetNanos, boolean identical) {
+    /** One configuration: its generator and its totals over every prompt and pass. */
+    private static final class Row {
+        final String name;
+        final Generator generator;
+        long tokens;
+        long nanos;
+        long drafted;
+        long accepted;
+        int rounds;
+        long draftNanos;
+        long targetNanos;
+        boolean identical = true;
+
+        Row(String name, Generator generator) {
+            this.name = name;
+            this.generator = generator;
+        }
+
+        void add(GenerationResult r, long elapsedNanos) {
+            nanos += elapsedNanos;
+            tokens += r.tokenIds().size();
+            drafted += r.metrics().draftedTokens();
+            accepted += r.metrics().acceptedTokens();
+            draftNanos += r.metrics().draftTime().toNanos();
+            targetNanos += r.metrics().targetTime().toNanos();
+            rounds += r.metrics().rounds();
+        }
+
         double tokensPerSecond() {
             return nanos == 0 ? 0 : tokens * 1e9 / nanos;
         }
@@ -100,68 +125,53 @@ final class SpeculativeCommand implements Callable<Integer> {
             GenerationConfig.Builder cb = GenerationConfig.builder().optMaxNewTokens(maxNewTokens).optTemperature(temperature);
             GenerationConfig config = temperature > 0 ? cb.optSeed(1234).build() : cb.build();
             Generator plain = t.generator();
-            List<String> names = new ArrayList<>(List.of("plain", "draft " + d.folder().getFileName(),
-                    "draft adaptive", "prompt lookup"));
-            List<DecodingStrategy> strategies = new ArrayList<>(List.of(DecodingStrategy.plain(),
-                    SpeculativeDecoding.withDraftModel(d.lm()).optDraftTokenizer(d.tokenizer()).optDraftTokens(draftTokens)
-                            .build(),
-                    SpeculativeDecoding.withDraftModel(d.lm()).optDraftTokenizer(d.tokenizer()).optDraftTokens(draftTokens)
-                            .optAdaptive(true).build(),
-                    SpeculativeDecoding.withPromptLookup().build()));
+            SpeculativeDecoding.Builder matched = SpeculativeDecoding.withDraftModel(d.lm()).optDraftTokenizer(d.tokenizer())
+                    .optDraftTokens(draftTokens);
+            List<Row> rows = new ArrayList<>(); // the first is plain decoding, the reference of the others
+            rows.add(new Row("plain", withStrategy(plain, DecodingStrategy.plain())));
+            rows.add(new Row("draft " + d.folder().getFileName(), withStrategy(plain, matched.build())));
+            // build() copies the builder's settings, so the adaptive variant can extend the same builder
+            rows.add(new Row("draft adaptive", withStrategy(plain, matched.optAdaptive(true).build())));
+            rows.add(new Row("prompt lookup", withStrategy(plain, SpeculativeDecoding.withPromptLookup().build())));
             if (mis != null && temperature == 0) {
-                names.add("mismatched " + mis.folder().getFileName());
-                strategies.add(SpeculativeDecoding.withDraftModel(mis.lm()).optDraftTokenizer(mis.tokenizer())
-                        .optCrossTokenizer(true).optDraftTokens(draftTokens).build());
+                rows.add(new Row("mismatched " + mis.folder().getFileName(), withStrategy(plain,
+                        SpeculativeDecoding.withDraftModel(mis.lm()).optDraftTokenizer(mis.tokenizer())
+                                .optCrossTokenizer(true).optDraftTokens(draftTokens).build())));
             }
-            List<Generator> generators = new ArrayList<>();
-            for (DecodingStrategy strategy : strategies) {
-                Generator g = plain.toBuilder().optDecodingStrategy(strategy).build();
-                CliShutdown.generate(g, Prompt.text(texts.get(0)), config, TokenListener.NONE); // warm-up: JIT, native allocations
-                generators.add(g);
+            for (Row row : rows) {
+                CliShutdown.generate(row.generator, Prompt.text(texts.get(0)), config, TokenListener.NONE); // warm-up: JIT, native allocations
             }
             // strategies take turns on each prompt, so that a busy machine or a JIT still warming up
             // slows them alike
-            long[][] totals = new long[strategies.size()][6]; // tokens, nanos, drafted, accepted, draft, target
-            int[] rounds = new int[strategies.size()];
-            boolean[] identical = new boolean[strategies.size()];
-            java.util.Arrays.fill(identical, true);
             for (int pass = 0; pass < repeats; pass++) {
                 for (String text : texts) {
                     List<Integer> reference = null;
-                    for (int s = 0; s < generators.size(); s++) {
+                    for (Row row : rows) {
                         long t0 = System.nanoTime();
-                        GenerationResult r = CliShutdown.generate(generators.get(s), Prompt.text(text), config, TokenListener.NONE);
-                        long[] sum = totals[s];
-                        sum[1] += System.nanoTime() - t0;
-                        sum[0] += r.tokenIds().size();
-                        sum[2] += r.metrics().draftedTokens();
-                        sum[3] += r.metrics().acceptedTokens();
-                        sum[4] += r.metrics().draftTime().toNanos();
-                        sum[5] += r.metrics().targetTime().toNanos();
-                        rounds[s] += r.metrics().rounds();
-                        if (s == 0) {
+                        GenerationResult r = CliShutdown.generate(row.generator, Prompt.text(text), config, TokenListener.NONE);
+                        row.add(r, System.nanoTime() - t0);
+                        if (reference == null) {
                             reference = r.tokenIds();
                         } else {
-                            identical[s] &= r.tokenIds().equals(reference);
+                            row.identical &= r.tokenIds().equals(reference);
                         }
                     }
                 }
             }
-            List<Row> rows = new ArrayList<>();
-            for (int s = 0; s < generators.size(); s++) {
-                long[] sum = totals[s];
-                rows.add(new Row(names.get(s), sum[0], sum[1], sum[2], sum[3], rounds[s], sum[4], sum[5], identical[s]));
-            }
             print(rows, config);
             Path png = chart(rows);
             cli.out.println("chart: " + png.toAbsolutePath());
-            boolean allIdentical = rows.stream().allMatch(Row::identical);
+            boolean allIdentical = rows.stream().allMatch(r -> r.identical);
             if (temperature == 0 && !allIdentical) {
                 cli.err.println("ERROR: a speculative output differs from plain greedy decoding");
                 return 1;
             }
             return 0;
         }
+    }
+
+    private static Generator withStrategy(Generator plain, DecodingStrategy strategy) {
+        return plain.toBuilder().optDecodingStrategy(strategy).build();
     }
 
     private Model load(String reference, LoadOptions options) {
@@ -176,12 +186,12 @@ final class SpeculativeCommand implements Callable<Integer> {
         cli.out.printf(Locale.ROOT, "%-32s %9s %11s %10s %9s %9s %9s %s%n", "strategy", "tok/s", "acceptance",
                 "tok/round", "draft s", "target s", "speed-up", config.isGreedy() ? "same ids as plain" : "");
         for (Row r : rows) {
-            double acc = r.drafted() == 0 ? 0 : (double) r.accepted() / r.drafted();
-            double perRound = r.rounds() == 0 ? 1 : (double) (r.accepted() + r.rounds()) / r.rounds();
-            cli.out.printf(Locale.ROOT, "%-32s %9.1f %10.0f%% %10.2f %9.2f %9.2f %8.2fx %s%n", r.name(),
-                    r.tokensPerSecond(), 100 * acc, perRound, r.draftNanos() / 1e9, r.targetNanos() / 1e9,
+            double acc = r.drafted == 0 ? 0 : (double) r.accepted / r.drafted;
+            double perRound = r.rounds == 0 ? 1 : (double) (r.accepted + r.rounds) / r.rounds;
+            cli.out.printf(Locale.ROOT, "%-32s %9.1f %10.0f%% %10.2f %9.2f %9.2f %8.2fx %s%n", r.name,
+                    r.tokensPerSecond(), 100 * acc, perRound, r.draftNanos / 1e9, r.targetNanos / 1e9,
                     base > 0 ? r.tokensPerSecond() / base : 0,
-                    config.isGreedy() ? (r.identical() ? "yes" : "NO") : "");
+                    config.isGreedy() ? (r.identical ? "yes" : "NO") : "");
         }
         cli.out.flush();
     }
@@ -189,7 +199,7 @@ final class SpeculativeCommand implements Callable<Integer> {
     private Path chart(List<Row> rows) {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         for (Row r : rows) {
-            data.addValue(r.tokensPerSecond(), "tokens/s", r.name());
+            data.addValue(r.tokensPerSecond(), "tokens/s", r.name);
         }
         JFreeChart chart = ChartFactory.createBarChart("Speculative decoding: " + target + " ("
                 + (temperature == 0 ? "greedy" : "T=" + temperature) + ")", "strategy", "tokens/s", data,
