@@ -15,11 +15,11 @@ import dev.billionllm.core.chat.ChatTemplate;
 import dev.billionllm.core.chat.ChatTemplates;
 import dev.billionllm.core.config.ModelConfig;
 import dev.billionllm.core.config.ModelConfigParser;
+import dev.billionllm.core.internal.backend.pytorch.PtBackend;
 import dev.billionllm.core.internal.backend.pytorch.PtNoGrad;
 import dev.billionllm.core.internal.model.WeightReader;
 import dev.billionllm.core.io.AtomicFiles;
 import dev.billionllm.core.io.safetensors.DType;
-import dev.billionllm.core.io.safetensors.Safetensors;
 import dev.billionllm.core.io.safetensors.SafetensorsFile;
 import dev.billionllm.core.io.safetensors.SafetensorsWriter;
 import dev.billionllm.core.io.safetensors.TensorSource;
@@ -135,8 +135,9 @@ public final class FineTuner {
         List<double[]> evals = new ArrayList<>(); // {step, loss}
         long peakRss = 0;
         LoraTrainer created;
-        // The weights are copied into the engine; the mapping is released before training starts.
-        try (TensorSource source = Safetensors.open(request.model())) {
+        // The weights are copied into the engine; the mapping is released before training starts. Opened
+        // as every PyTorch load opens them: config checked, a declared architecture must use every tensor.
+        try (TensorSource source = PtBackend.openWeights(request.model(), config)) {
             created = LoraTrainer.create(config, WeightReader.of(source, request.model().toString()), lora, cfg.seed(),
                     DataType.FLOAT32, cfg.weightDecay());
         }

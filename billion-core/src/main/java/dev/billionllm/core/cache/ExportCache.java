@@ -231,7 +231,8 @@ public final class ExportCache {
         try (TensorSource weights = Safetensors.open(modelFolder);
                 ExportProgress bar = ExportProgress.start(progress, weights,
                         "export " + lower(options.precision()) + " " + modelFolder.getFileName())) {
-            OnnxExporter.export(config, modelFolder, bar.counting(weights), tmp, options);
+            OnnxExporter.export(config, modelFolder, bar.counting(weights), modelFolder.toAbsolutePath().toString(), tmp,
+                    options);
         }
     }
 

@@ -73,19 +73,22 @@ public final class OnnxExporter {
      */
     public static Map<String, Object> export(ModelConfig config, Path src, Path dst, ExportOptions options) {
         try (TensorSource source = Safetensors.open(src)) {
-            return export(config, src, source, dst, options);
+            return export(config, src, source, src.toAbsolutePath().toString(), dst, options);
         }
     }
 
     /**
      * {@link #export(ModelConfig, Path, Path, ExportOptions)} reading {@code src}'s weights through
-     * {@code weights} (for example wrapped to draw a progress bar), which the caller opened and
-     * closes: the same check of a declared architecture, companion files and declaration.
+     * {@code weights} (for example wrapped to draw a progress bar, or with LoRA adapters merged in),
+     * which the caller opened and closes: the same check of a declared architecture, companion files
+     * and declaration.
+     *
+     * @param sourceName recorded in the metadata (e.g. the folder, or the folder and its adapters)
      */
-    public static Map<String, Object> export(ModelConfig config, Path src, TensorSource weights, Path dst,
-            ExportOptions options) {
+    public static Map<String, Object> export(ModelConfig config, Path src, TensorSource weights, String sourceName,
+            Path dst, ExportOptions options) {
         CheckpointReader.requireAllUsed(weights, config, src.toString());
-        Map<String, Object> metadata = export(config, weights, src.toAbsolutePath().toString(), dst, options);
+        Map<String, Object> metadata = export(config, weights, sourceName, dst, options);
         copyCompanions(src, dst);
         declareArchitecture(config, dst);
         return metadata;

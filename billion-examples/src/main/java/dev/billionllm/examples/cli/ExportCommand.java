@@ -86,10 +86,9 @@ final class ExportCommand implements Callable<Integer> {
         } else {
             try (MergedTensorSource merged = MergedTensorSource.of(Safetensors.open(source), config,
                     adapters.stream().map(LoraAdapter::load).toList())) {
-                metadata = OnnxExporter.export(config, merged, source.getFileName() + " + LoRA " + adapters, output,
-                        options);
+                metadata = OnnxExporter.export(config, source, merged, source.getFileName() + " + LoRA " + adapters,
+                        output, options);
             }
-            OnnxExporter.copyCompanions(source, output);
         }
         cli.out.println(output);
         cli.err.printf("[exported %s to %s as %s in %.1f s: %s]%n", source.getFileName(), output, precision,
