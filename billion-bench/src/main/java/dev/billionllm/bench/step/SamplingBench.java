@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * Microseconds per token of the top-p and min-p filters at vocabulary sizes of the models we run
+ * Microseconds per token of the top-p, min-p and top-k (k = 50) filters at vocabulary sizes of the models we run
  * (768: the fixtures, 32000: TinyLlama, 128256: Llama 3.2), on synthetic logits shaped like a
  * language model's: Gaussian noise plus twenty ids raised by about 8 nats. {@code sigma} sets how
  * flat the noise is (1: a wide nucleus of thousands of ids, 3: hundreds).
@@ -20,7 +20,8 @@ public final class SamplingBench {
 
     public static void main(String[] args) {
         int reps = args.length == 2 && args[0].equals("--reps") ? Integer.parseInt(args[1]) : 300;
-        System.out.printf(Locale.ROOT, "%-6s %-7s %12s %12s %10s%n", "sigma", "vocab", "top-p us", "min-p us", "kept");
+        System.out.printf(Locale.ROOT, "%-6s %-7s %12s %12s %12s %10s%n", "sigma", "vocab", "top-p us", "min-p us", "top-k us",
+                "kept");
         for (double sigma : new double[] {1, 3}) {
             for (int vocab : new int[] {768, 32_000, 128_256}) {
                 Random random = new Random(1);
@@ -38,7 +39,9 @@ public final class SamplingBench {
                     kept += f == Float.NEGATIVE_INFINITY ? 0 : 1;
                 }
                 double minP = micros(LogitsProcessors.minP(0.05), logits, out, reps);
-                System.out.printf(Locale.ROOT, "%-6.0f %-7d %12.1f %12.1f %10d%n", sigma, vocab, topP, minP, kept);
+                double topK = micros(LogitsProcessors.topK(50), logits, out, reps);
+                System.out.printf(Locale.ROOT, "%-6.0f %-7d %12.1f %12.1f %12.1f %10d%n", sigma, vocab, topP, minP, topK,
+                        kept);
             }
         }
     }
